@@ -1,0 +1,51 @@
+# The two commands a newcomer types: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres lint format bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+run: $(VENV)/.runtime
+	scripts/system-packages.sh
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_schedules
+	$(PY) manage.py load_demo_data
+	$(PY) manage.py ensure_admin
+	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
+
+test: $(VENV)/.dev
+	scripts/system-packages.sh
+	scripts/run-tests.sh
+
+test-sqlite: $(VENV)/.dev
+	DATABASE_URL= scripts/pytest.sh
+
+test-postgres: $(VENV)/.dev
+	scripts/with-postgres.sh scripts/pytest.sh
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var/test-*

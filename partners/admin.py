@@ -1,0 +1,1 @@
+"""Admin pages arrive with this app's issue."""
