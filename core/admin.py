@@ -1,0 +1,53 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from core.models import ApiSecret, IdempotencyKey
+
+admin.site.site_header = _("파트너 정산 관리")
+admin.site.site_title = _("파트너 정산")
+admin.site.index_title = _("정산 백오피스")
+
+
+@admin.register(ApiSecret)
+class ApiSecretAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke_selected"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        issued, raw = ApiSecret.issue(name=obj.name)
+        obj.pk = issued.pk
+        self.message_user(
+            request,
+            _("새 API 시크릿입니다. 지금 한 번만 표시됩니다: %(secret)s") % {"secret": raw},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("선택한 시크릿 폐기"))
+    def revoke_selected(self, request, queryset):
+        count = 0
+        for secret in queryset.filter(revoked_at__isnull=True):
+            secret.revoke()
+            count += 1
+        self.message_user(
+            request, _("%(count)d개 폐기했습니다.") % {"count": count}, messages.SUCCESS
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ("key", "method", "path", "status_code", "created_at")
+    search_fields = ("key", "path")
+    readonly_fields = [f.name for f in IdempotencyKey._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

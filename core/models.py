@@ -1,0 +1,84 @@
+"""Installation-wide records that every app relies on: API secrets and idempotency keys.
+
+One installation serves one platform operator (single tenant), so API secrets carry no
+merchant or store: the secret alone identifies the caller, as PortOne's SDK assumes.
+"""
+
+import hashlib
+import secrets
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+SECRET_PREFIX = "sk_"
+
+
+def hash_secret(raw: str) -> str:
+    """SHA-256 of the secret. Secrets are 256-bit random, so a plain hash is enough (no KDF)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiSecret(models.Model):
+    """An API secret (API 시크릿) an integrator sends as `Authorization: PortOne <secret>`.
+
+    Only the hash is stored; the secret is shown once, when it is created.
+    """
+
+    name = models.CharField(_("이름"), max_length=100)
+    prefix = models.CharField(_("앞자리"), max_length=12, editable=False)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("마지막 사용"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("폐기 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 시크릿")
+        verbose_name_plural = _("API 시크릿")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @classmethod
+    def issue(cls, *, name: str) -> tuple["ApiSecret", str]:
+        raw = SECRET_PREFIX + secrets.token_urlsafe(32)
+        obj = cls.objects.create(name=name, prefix=raw[:8], secret_hash=hash_secret(raw))
+        return obj, raw
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST carrying an `Idempotency-Key` header.
+
+    The row is inserted in the same transaction as the work it guards, so a concurrent duplicate
+    waits on the unique index and then replays the stored answer: the database serialises it.
+    """
+
+    key = models.CharField(max_length=255)
+    caller = models.CharField(max_length=64, help_text="hash of the Authorization header")
+    request_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.BinaryField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("멱등 키")
+        verbose_name_plural = _("멱등 키")
+        constraints = [
+            models.UniqueConstraint(fields=["caller", "key"], name="core_idempotency_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

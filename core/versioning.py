@@ -1,0 +1,345 @@
+"""Versioned entities (contracts, both policy kinds, later partners): domain.md §5.
+
+An entity row holds the version in force *now* (what lists filter on). Every version that ever
+took effect is kept in its version table with the full `terms` snapshot and `applied_at`, so the
+version in force at any moment can be looked up; at most one future version is pending
+(`changes` = the PATCH body, applied on top of whatever is current when it falls due).
+
+Due schedules are promoted by a django-q2 job every minute *and* by every read through
+`promote_due()`, so a late job never shows a stale version.
+
+This module must not know about a particular kind: kinds describe themselves with `Kind`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import ApiError, conflict, invalid_request, not_found
+
+
+class Versioned(models.Model):
+    """Identity and lifecycle columns shared by every versioned entity."""
+
+    public_id = models.CharField(_("아이디"), max_length=100)
+    is_for_test = models.BooleanField(_("테스트"), default=False)
+    is_archived = models.BooleanField(_("보관됨"), default=False)
+    applied_at = models.DateTimeField(_("현재 버전 적용 시각"), default=timezone.now)
+    created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
+
+    #: names of the versioned fields; subclasses list them.
+    TERMS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def terms(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.TERMS}
+
+    def apply_terms(self, terms: dict[str, Any]) -> None:
+        for name, value in terms.items():
+            if name not in self.TERMS:
+                raise ValueError(f"{name} is not a versioned field of {type(self).__name__}")
+            setattr(self, name, value)
+
+
+class VersionBase(models.Model):
+    """One version of an entity.
+
+    Subclasses add `entity = ForeignKey(<Model>, related_name="versions")`.
+    """
+
+    class State(models.TextChoices):
+        APPLIED = "APPLIED", _("적용됨")
+        SCHEDULED = "SCHEDULED", _("예약됨")
+        CANCELLED = "CANCELLED", _("예약 취소됨")
+
+    state = models.CharField(_("상태"), max_length=10, choices=State.choices)
+    applied_at = models.DateTimeField(_("적용 시각"), db_index=True)
+    terms = models.JSONField(_("내용"), null=True, blank=True, help_text="full snapshot (APPLIED)")
+    changes = models.JSONField(
+        _("변경 내용"), null=True, blank=True, help_text="update (SCHEDULED)"
+    )
+    created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-applied_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()} @ {timezone.localtime(self.applied_at):%Y-%m-%d %H:%M}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one entity kind is named on the wire; the error types follow PortOne's spelling."""
+
+    model: type[Versioned]
+    version_model: type[VersionBase]
+    label: str  # "계약"
+    not_found: str  # PLATFORM_CONTRACT_NOT_FOUND
+    already_exists: str  # PLATFORM_CONTRACT_ALREADY_EXISTS
+    archived: str  # PLATFORM_ARCHIVED_CONTRACT
+    cannot_archive_scheduled: str  # PLATFORM_CANNOT_ARCHIVE_SCHEDULED_CONTRACT
+    schedule_already_exists: str  # PLATFORM_CONTRACT_SCHEDULE_ALREADY_EXISTS
+
+    def not_found_error(self, public_id: str) -> ApiError:
+        return not_found(self.not_found, f"{self.label}을(를) 찾을 수 없습니다: {public_id}")
+
+
+def _to_json(terms: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in terms.items()}
+
+
+def _record(
+    kind: Kind, entity: Versioned, *, state: str, applied_at: datetime, **data
+) -> VersionBase:
+    return kind.version_model.objects.create(
+        entity=entity, state=state, applied_at=applied_at, **data
+    )
+
+
+def promote_due(kind: Kind, *, now: datetime | None = None) -> int:
+    """Apply every pending version whose time has come. Safe to run concurrently."""
+    now = now or timezone.now()
+    due_ids = list(
+        kind.version_model.objects.filter(
+            state=VersionBase.State.SCHEDULED, applied_at__lte=now
+        ).values_list("pk", flat=True)
+    )
+    promoted = 0
+    for version_id in due_ids:
+        with transaction.atomic():
+            version = (
+                kind.version_model.objects.select_for_update()
+                .select_related("entity")
+                .filter(pk=version_id, state=VersionBase.State.SCHEDULED)
+                .first()
+            )
+            if version is None:  # another worker got it
+                continue
+            entity = kind.model.objects.select_for_update().get(pk=version.entity_id)
+            entity.apply_terms(decode_terms(kind, version.changes))
+            entity.applied_at = version.applied_at
+            entity.save()
+            version.state = VersionBase.State.APPLIED
+            version.terms = _to_json(entity.terms())
+            version.save(update_fields=["state", "terms"])
+            promoted += 1
+    return promoted
+
+
+def decode_terms(kind: Kind, stored: dict[str, Any]) -> dict[str, Any]:
+    """JSON-stored terms back to field values (dates and such go through the model fields)."""
+    out = {}
+    for name, value in (stored or {}).items():
+        field = kind.model._meta.get_field(name)
+        out[name] = field.to_python(value) if value is not None else None
+    return out
+
+
+def entity_get(kind: Kind, *, public_id: str, is_for_test: bool, for_update: bool = False):
+    promote_due(kind)
+    qs = kind.model.objects.filter(public_id=public_id, is_for_test=is_for_test)
+    if for_update:
+        qs = qs.select_for_update()
+    entity = qs.first()
+    if entity is None:
+        raise kind.not_found_error(public_id)
+    return entity
+
+
+def entity_get_usable(kind: Kind, *, public_id: str, is_for_test: bool):
+    """An entity that new things may reference: archived ones answer NOT_FOUND (§12.13)."""
+    entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test)
+    if entity.is_archived:
+        raise not_found(
+            kind.not_found, f"보관된 {kind.label}은(는) 사용할 수 없습니다: {public_id}"
+        )
+    return entity
+
+
+@transaction.atomic
+def entity_create(
+    kind: Kind, *, public_id: str, is_for_test: bool, terms: dict[str, Any], **extra
+) -> Versioned:
+    now = timezone.now()
+    entity = kind.model(public_id=public_id, is_for_test=is_for_test, applied_at=now, **extra)
+    entity.apply_terms(terms)
+    try:
+        with transaction.atomic():
+            entity.save()
+    except IntegrityError:
+        raise conflict(
+            kind.already_exists, f"이미 존재하는 {kind.label} 아이디입니다: {public_id}"
+        ) from None
+    _record(
+        kind,
+        entity,
+        state=VersionBase.State.APPLIED,
+        applied_at=now,
+        terms=_to_json(entity.terms()),
+    )
+    return entity
+
+
+@transaction.atomic
+def entity_update(
+    kind: Kind, *, public_id: str, is_for_test: bool, changes: dict[str, Any]
+) -> Versioned:
+    entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
+    if entity.is_archived:
+        raise conflict(kind.archived, f"보관된 {kind.label}은(는) 수정할 수 없습니다: {public_id}")
+    if not changes:
+        return entity
+    now = timezone.now()
+    entity.apply_terms(changes)
+    entity.applied_at = now
+    entity.save()
+    _record(
+        kind,
+        entity,
+        state=VersionBase.State.APPLIED,
+        applied_at=now,
+        terms=_to_json(entity.terms()),
+    )
+    return entity
+
+
+def _pending(kind: Kind, entity: Versioned):
+    return (
+        kind.version_model.objects.select_for_update()
+        .filter(entity=entity, state=VersionBase.State.SCHEDULED)
+        .first()
+    )
+
+
+@transaction.atomic
+def entity_archive(kind: Kind, *, public_id: str, is_for_test: bool) -> Versioned:
+    entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
+    if _pending(kind, entity) is not None:
+        raise conflict(
+            kind.cannot_archive_scheduled,
+            f"예약된 변경이 있는 {kind.label}은(는) 보관할 수 없습니다. "
+            f"예약을 먼저 취소하세요: {public_id}",
+        )
+    if not entity.is_archived:
+        entity.is_archived = True
+        entity.save()
+    return entity
+
+
+@transaction.atomic
+def entity_recover(kind: Kind, *, public_id: str, is_for_test: bool) -> Versioned:
+    entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
+    if entity.is_archived:
+        entity.is_archived = False
+        entity.save()
+    return entity
+
+
+def _check_schedulable(kind: Kind, entity: Versioned, applied_at: datetime) -> None:
+    if entity.is_archived:
+        raise conflict(
+            kind.archived, f"보관된 {kind.label}에는 변경을 예약할 수 없습니다: {entity.public_id}"
+        )
+    if applied_at <= timezone.now():
+        raise invalid_request("appliedAt: 미래 시각이어야 합니다.")
+
+
+@transaction.atomic
+def schedule_create(
+    kind: Kind, *, public_id: str, is_for_test: bool, changes: dict[str, Any], applied_at: datetime
+) -> tuple[Versioned, VersionBase]:
+    entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
+    _check_schedulable(kind, entity, applied_at)
+    if _pending(kind, entity) is not None:
+        raise conflict(kind.schedule_already_exists, f"이미 예약된 변경이 있습니다: {public_id}")
+    version = _record(
+        kind,
+        entity,
+        state=VersionBase.State.SCHEDULED,
+        applied_at=applied_at,
+        changes=_to_json(changes),
+    )
+    return entity, version
+
+
+@transaction.atomic
+def schedule_replace(
+    kind: Kind, *, public_id: str, is_for_test: bool, changes: dict[str, Any], applied_at: datetime
+) -> tuple[Versioned, VersionBase]:
+    entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
+    _check_schedulable(kind, entity, applied_at)
+    pending = _pending(kind, entity)
+    if pending is not None:
+        pending.state = VersionBase.State.CANCELLED
+        pending.save(update_fields=["state"])
+    version = _record(
+        kind,
+        entity,
+        state=VersionBase.State.SCHEDULED,
+        applied_at=applied_at,
+        changes=_to_json(changes),
+    )
+    return entity, version
+
+
+def schedule_get(kind: Kind, *, public_id: str, is_for_test: bool) -> tuple[Versioned, VersionBase]:
+    entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test)
+    version = kind.version_model.objects.filter(
+        entity=entity, state=VersionBase.State.SCHEDULED
+    ).first()
+    if version is None:
+        raise not_found(kind.not_found, f"예약된 {kind.label} 변경이 없습니다: {public_id}")
+    return entity, version
+
+
+@transaction.atomic
+def schedule_cancel(kind: Kind, *, public_id: str, is_for_test: bool) -> None:
+    entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
+    pending = _pending(kind, entity)
+    if pending is None:
+        raise not_found(kind.not_found, f"예약된 {kind.label} 변경이 없습니다: {public_id}")
+    pending.state = VersionBase.State.CANCELLED
+    pending.save(update_fields=["state"])
+
+
+def projected_terms(kind: Kind, entity: Versioned, version: VersionBase) -> dict[str, Any]:
+    """What the entity will look like once the pending `version` applies."""
+    return {**entity.terms(), **decode_terms(kind, version.changes)}
+
+
+def terms_at(kind: Kind, entity: Versioned, when: datetime) -> tuple[dict[str, Any], datetime]:
+    """The terms in force at `when` and the instant that version took effect.
+
+    A pending schedule due by `when` counts (projected on today's terms), so provisional
+    computations for future dates see the change that will be in force then.
+    """
+    pending = kind.version_model.objects.filter(
+        entity=entity, state=VersionBase.State.SCHEDULED, applied_at__lte=when
+    ).first()
+    if pending is not None:
+        return projected_terms(kind, entity, pending), pending.applied_at
+    version = (
+        kind.version_model.objects.filter(
+            entity=entity, state=VersionBase.State.APPLIED, applied_at__lte=when
+        )
+        .order_by("-applied_at", "-id")
+        .first()
+    )
+    if version is None:
+        # Before the entity existed: the first version is what anyone could have used.
+        version = (
+            kind.version_model.objects.filter(entity=entity, state=VersionBase.State.APPLIED)
+            .order_by("applied_at", "id")
+            .first()
+        )
+    return decode_terms(kind, version.terms), version.applied_at
