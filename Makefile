@@ -26,7 +26,7 @@ run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_schedules
 	$(PY) manage.py load_demo_data
-	$(PY) manage.py ensure_admin
+	$(PY) manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
 	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
 
 test: $(VENV)/.dev

@@ -10,8 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/")
 
-    def handle(self, *args, username: str, **options):
+    def handle(self, *args, username: str, url: str, **options):
         User = get_user_model()
         password_file = settings.VAR_DIR / "admin_password"
         user = User.objects.filter(username=username).first()
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             password = "(unchanged; reset with: .venv/bin/python manage.py changepassword admin)"
         self.stdout.write("")
         self.stdout.write("  관리자 로그인 / admin login")
-        self.stdout.write("  URL:      http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"  URL:      {url}")
         self.stdout.write(f"  username: {username}")
         self.stdout.write(f"  password: {password}")
         self.stdout.write("")
