@@ -13,6 +13,7 @@ This module must not know about a particular kind: kinds describe themselves wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -89,13 +90,24 @@ class Kind:
     archived: str  # PLATFORM_ARCHIVED_CONTRACT
     cannot_archive_scheduled: str  # PLATFORM_CANNOT_ARCHIVE_SCHEDULED_CONTRACT
     schedule_already_exists: str  # PLATFORM_CONTRACT_SCHEDULE_ALREADY_EXISTS
+    #: called as on_promote(entity, terms_before, terms_after) after a schedule applies
+    on_promote: Callable[[Any, dict[str, Any], dict[str, Any]], None] | None = None
 
     def not_found_error(self, public_id: str) -> ApiError:
         return not_found(self.not_found, f"{self.label}을(를) 찾을 수 없습니다: {public_id}")
 
 
-def _to_json(terms: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in terms.items()}
+def terms_json(kind: Kind, terms: dict[str, Any]) -> dict[str, Any]:
+    """Terms as JSON for the version table; encrypted fields stay encrypted there too."""
+    out = {}
+    for name, value in terms.items():
+        field = kind.model._meta.get_field(name)
+        if getattr(field, "encrypted", False):
+            value = field.encrypt_value(value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[name] = value
+    return out
 
 
 def _record(
@@ -126,12 +138,15 @@ def promote_due(kind: Kind, *, now: datetime | None = None) -> int:
             if version is None:  # another worker got it
                 continue
             entity = kind.model.objects.select_for_update().get(pk=version.entity_id)
+            before = entity.terms()
             entity.apply_terms(decode_terms(kind, version.changes))
             entity.applied_at = version.applied_at
             entity.save()
             version.state = VersionBase.State.APPLIED
-            version.terms = _to_json(entity.terms())
+            version.terms = terms_json(kind, entity.terms())
             version.save(update_fields=["state", "terms"])
+            if kind.on_promote is not None:
+                kind.on_promote(entity, before, entity.terms())
             promoted += 1
     return promoted
 
@@ -141,7 +156,12 @@ def decode_terms(kind: Kind, stored: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for name, value in (stored or {}).items():
         field = kind.model._meta.get_field(name)
-        out[name] = field.to_python(value) if value is not None else None
+        if value is None:
+            out[name] = None
+        elif getattr(field, "encrypted", False):
+            out[name] = field.decrypt_value(value)
+        else:
+            out[name] = field.to_python(value)
     return out
 
 
@@ -185,7 +205,7 @@ def entity_create(
         entity,
         state=VersionBase.State.APPLIED,
         applied_at=now,
-        terms=_to_json(entity.terms()),
+        terms=terms_json(kind, entity.terms()),
     )
     return entity
 
@@ -208,7 +228,7 @@ def entity_update(
         entity,
         state=VersionBase.State.APPLIED,
         applied_at=now,
-        terms=_to_json(entity.terms()),
+        terms=terms_json(kind, entity.terms()),
     )
     return entity
 
@@ -267,7 +287,7 @@ def schedule_create(
         entity,
         state=VersionBase.State.SCHEDULED,
         applied_at=applied_at,
-        changes=_to_json(changes),
+        changes=terms_json(kind, changes),
     )
     return entity, version
 
@@ -287,7 +307,7 @@ def schedule_replace(
         entity,
         state=VersionBase.State.SCHEDULED,
         applied_at=applied_at,
-        changes=_to_json(changes),
+        changes=terms_json(kind, changes),
     )
     return entity, version
 

@@ -1,1 +1,301 @@
-"""Admin pages arrive with this app's issue."""
+"""Back office for partners: search, filters, masked account numbers, archive/recover, re-verify,
+bulk registration from CSV/XLSX and export. Writes go through partners.services."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from core import versioning
+from core.errors import ApiError
+from partners import services
+from partners.models import (
+    AccountVerification,
+    CompanyVerification,
+    Partner,
+    PartnerTag,
+    PartnerVersion,
+    UserDefinedProperty,
+)
+from policies.admin import VersionInline
+
+PERSONAL_DATA_PERMISSION = "partners.view_partner_personal_data"
+
+
+class PartnerVersionInline(VersionInline):
+    model = PartnerVersion
+
+    @admin.display(description=_("내용"))
+    def summary(self, obj):
+        data = dict((obj.terms if obj.state == obj.State.APPLIED else obj.changes) or {})
+        for secret in ("account_number", "birthdate"):
+            if data.get(secret):
+                data[secret] = "(암호화됨)"
+        return ", ".join(f"{k}={v}" for k, v in data.items())
+
+
+class TagFilter(admin.SimpleListFilter):
+    title = _("태그")
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        tags = PartnerTag.objects.values_list("tag", flat=True).distinct().order_by("tag")[:100]
+        return [(t, t) for t in tags]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tag_rows__tag=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Partner)
+class PartnerAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "public_id",
+        "name",
+        "partner_type",
+        "business_registration_number",
+        "contact_email",
+        "bank",
+        "masked_account",
+        "account_status",
+        "business_status",
+        "default_contract",
+        "tag_list",
+        "is_archived",
+        "is_for_test",
+    )
+    list_filter = (
+        "partner_type",
+        "status",
+        "account_status",
+        "business_status",
+        "default_contract",
+        TagFilter,
+        "is_archived",
+        "is_for_test",
+        "taxation_type",
+    )
+    search_fields = (
+        "public_id",
+        "name",
+        "business_registration_number",
+        "contact_email",
+        "tag_rows__tag",
+        "company_name",
+        "account_holder",
+    )
+    list_select_related = ("default_contract",)
+    list_per_page = 50
+    actions = ["archive_selected", "recover_selected", "reverify_selected"]
+    inlines = [PartnerVersionInline]
+    readonly_fields = (
+        "public_id",
+        "is_for_test",
+        "status",
+        "name",
+        "memo",
+        "tags",
+        "default_contract",
+        "user_defined_properties",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "bank",
+        "account_currency",
+        "account_number_display",
+        "account_holder",
+        "account_status",
+        "account_verified_at",
+        "account_verification_message",
+        "partner_type",
+        "company_name",
+        "business_registration_number",
+        "representative_name",
+        "taxation_type",
+        "company_address",
+        "business_type",
+        "business_class",
+        "business_status",
+        "business_verified_at",
+        "member_company_connection_status",
+        "birthdate_display",
+        "is_archived",
+        "applied_at",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "public_id",
+                    "is_for_test",
+                    "status",
+                    "name",
+                    "memo",
+                    "tags",
+                    "default_contract",
+                    "user_defined_properties",
+                )
+            },
+        ),
+        (_("담당자"), {"fields": ("contact_name", "contact_email", "contact_phone")}),
+        (
+            _("정산 계좌"),
+            {
+                "fields": (
+                    "bank",
+                    "account_currency",
+                    "account_number_display",
+                    "account_holder",
+                    "account_status",
+                    "account_verified_at",
+                    "account_verification_message",
+                )
+            },
+        ),
+        (
+            _("유형"),
+            {
+                "fields": (
+                    "partner_type",
+                    "company_name",
+                    "business_registration_number",
+                    "representative_name",
+                    "taxation_type",
+                    "company_address",
+                    "business_type",
+                    "business_class",
+                    "business_status",
+                    "business_verified_at",
+                    "member_company_connection_status",
+                    "birthdate_display",
+                )
+            },
+        ),
+        (_("상태"), {"fields": ("is_archived", "applied_at", "created_at", "updated_at")}),
+    )
+
+    def has_add_permission(self, request):
+        return False  # partners are created by API or bulk file, where every rule is checked
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description=_("계좌번호"))
+    def masked_account(self, obj):
+        return obj.masked_account_number
+
+    @admin.display(description=_("계좌번호"))
+    def account_number_display(self, obj):
+        return obj.masked_account_number
+
+    @admin.display(description=_("계좌번호 (전체)"))
+    def account_number_full(self, obj):
+        return obj.account_number
+
+    @admin.display(description=_("생년월일"))
+    def birthdate_display(self, obj):
+        return obj.birthdate[:4] + "-**-**" if obj.birthdate else "-"
+
+    @admin.display(description=_("생년월일 (전체)"))
+    def birthdate_full(self, obj):
+        return obj.birthdate or "-"
+
+    @admin.display(description=_("태그"))
+    def tag_list(self, obj):
+        return ", ".join(obj.tags or [])
+
+    def get_fieldsets(self, request, obj=None):
+        """Full account number and birth date only for staff with the permission."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if not request.user.has_perm(PERSONAL_DATA_PERMISSION):
+            return fieldsets
+        swap = {
+            "account_number_display": "account_number_full",
+            "birthdate_display": "birthdate_full",
+        }
+        return [
+            (name, {**opts, "fields": tuple(swap.get(f, f) for f in opts["fields"])})
+            for name, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "account_number_full", "birthdate_full")
+
+    def get_queryset(self, request):
+        versioning.promote_due(services.PARTNER)
+        return super().get_queryset(request)
+
+    @admin.action(description=_("선택한 파트너 보관"))
+    def archive_selected(self, request, queryset):
+        done, refused = 0, []
+        for partner in queryset:
+            try:
+                versioning.entity_archive(
+                    services.PARTNER, public_id=partner.public_id, is_for_test=partner.is_for_test
+                )
+                done += 1
+            except ApiError as exc:
+                refused.append(f"{partner.public_id}: {exc.message}")
+        self.message_user(request, f"{done}명 보관했습니다.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description=_("선택한 파트너 복원"))
+    def recover_selected(self, request, queryset):
+        for partner in queryset:
+            versioning.entity_recover(
+                services.PARTNER, public_id=partner.public_id, is_for_test=partner.is_for_test
+            )
+        self.message_user(request, f"{queryset.count()}명 복원했습니다.", messages.SUCCESS)
+
+    @admin.action(description=_("계좌·사업자 상태 다시 확인"))
+    def reverify_selected(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        services.schedule_verification(pks)
+        self.message_user(
+            request, f"{len(pks)}명 확인을 요청했습니다 (백그라운드).", messages.SUCCESS
+        )
+
+    def get_urls(self):
+        try:
+            from partners import admin_import
+        except ImportError:
+            return super().get_urls()
+        return admin_import.urls(self) + super().get_urls()
+
+
+@admin.register(UserDefinedProperty)
+class UserDefinedPropertyAdmin(admin.ModelAdmin):
+    list_display = ("key", "label", "value_type")
+    search_fields = ("key", "label")
+
+
+@admin.register(AccountVerification)
+class AccountVerificationAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "bank", "holder_name", "created_at", "used_at", "is_for_test")
+    readonly_fields = ("public_id", "is_for_test", "bank", "holder_name", "created_at", "used_at")
+    exclude = ("account_number_index",)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CompanyVerification)
+class CompanyVerificationAdmin(admin.ModelAdmin):
+    list_display = (
+        "public_id",
+        "business_registration_number",
+        "status",
+        "taxation_type",
+        "created_at",
+        "used_at",
+        "is_for_test",
+    )
+    search_fields = ("business_registration_number",)
+    readonly_fields = [f.name for f in CompanyVerification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -227,3 +227,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Outside services (adapters in <app>/providers.py; sandbox by default) ---------------------
+# 휴폐업 조회: "sandbox" (deterministic, see README) or "nts" (data.go.kr NTS business-status API).
+COMPANY_STATE_PROVIDER = env_str("COMPANY_STATE_PROVIDER", "sandbox")
+NTS_SERVICE_KEY = env_str("NTS_SERVICE_KEY", "")
+NTS_API_URL = env_str("NTS_API_URL", "https://api.odcloud.kr/api/nts-businessman/v1/status")
+NTS_TIMEOUT_SECONDS = env_int("NTS_TIMEOUT_SECONDS", 10)
+COMPANY_STATE_CACHE_SECONDS = env_int("COMPANY_STATE_CACHE_SECONDS", 3600)
+# 예금주 조회: "sandbox" or "http" (a bank-account verification service configured by URL and key).
+ACCOUNT_HOLDER_PROVIDER = env_str("ACCOUNT_HOLDER_PROVIDER", "sandbox")
+ACCOUNT_HOLDER_API_URL = env_str("ACCOUNT_HOLDER_API_URL", "")
+ACCOUNT_HOLDER_API_KEY = env_str("ACCOUNT_HOLDER_API_KEY", "")
+ACCOUNT_HOLDER_TIMEOUT_SECONDS = env_int("ACCOUNT_HOLDER_TIMEOUT_SECONDS", 10)

@@ -4,6 +4,7 @@ from django_q.models import Schedule
 # name -> (function, schedule type, minutes). Idempotent: re-running updates in place.
 SCHEDULES = {
     "promote-due-policy-versions": ("policies.tasks.promote_due_versions", Schedule.MINUTES, 1),
+    "promote-due-partner-versions": ("partners.tasks.promote_due_partners", Schedule.MINUTES, 1),
     "purge-idempotency-keys": ("core.tasks.purge_idempotency_keys", Schedule.HOURLY, None),
 }
 

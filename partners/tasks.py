@@ -1,0 +1,13 @@
+"""django-q2 targets for partners: one line each, the work lives in services/verification."""
+
+from core import versioning
+from partners import services
+from partners.verification import verify_partners as _verify_partners
+
+
+def verify_partners(partner_pks: list[int]) -> int:
+    return _verify_partners(partner_pks)
+
+
+def promote_due_partners() -> int:
+    return versioning.promote_due(services.PARTNER)
