@@ -1,1 +1,362 @@
-"""Models arrive with this app's issue."""
+"""Transfers (정산건), the payments behind them, and partner settlements (정산 내역).
+domain.md §7, §8.1.
+
+Every amount is integer minor units (KRW: won) in its own BigIntegerField, so partner settlements
+are aggregated by SQL (SUM ... GROUP BY) rather than in Python. The wire-format snapshots of the
+contract and policies a transfer used are frozen in `snapshot`, so later policy changes never alter
+an existing transfer.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import audit_history
+
+# Wire name (PlatformOrderSettlementAmount) -> column suffix; one column per field on
+# Transfer and PartnerSettlement, prefixed with "amount_".
+AMOUNT_FIELDS: dict[str, str] = {
+    "order": "order",
+    "orderTaxFree": "order_tax_free",
+    "discount": "discount",
+    "discountTaxFree": "discount_tax_free",
+    "discountShare": "discount_share",
+    "discountShareTaxFree": "discount_share_tax_free",
+    "payment": "payment",
+    "paymentSupply": "payment_supply",
+    "paymentVat": "payment_vat",
+    "paymentVatBurden": "payment_vat_burden",
+    "paymentTaxFree": "payment_tax_free",
+    "platformFee": "platform_fee",
+    "platformFeeVat": "platform_fee_vat",
+    "additionalFee": "additional_fee",
+    "additionalFeeVat": "additional_fee_vat",
+    "settlement": "settlement",
+    "settlementTaxFree": "settlement_tax_free",
+}
+AMOUNT_COLUMNS = tuple(f"amount_{suffix}" for suffix in AMOUNT_FIELDS.values())
+
+
+class TransferType(models.TextChoices):
+    ORDER = "ORDER", _("주문 정산")
+    ORDER_CANCEL = "ORDER_CANCEL", _("주문 취소 정산")
+    MANUAL = "MANUAL", _("수기 정산")
+
+
+class TransferStatus(models.TextChoices):
+    SCHEDULED = "SCHEDULED", _("정산 예정")
+    IN_PROCESS = "IN_PROCESS", _("정산 중")
+    SETTLED = "SETTLED", _("정산 확정")
+    PAYOUT_CONFIRMED = "PAYOUT_CONFIRMED", _("지급 확정")
+    IN_PAYOUT = "IN_PAYOUT", _("지급 중")
+    PAID_OUT = "PAID_OUT", _("지급 완료")
+
+
+class PartnerSettlementStatus(models.TextChoices):
+    PAYOUT_PREPARED = "PAYOUT_PREPARED", _("지급 예정")
+    PAYOUT_WITHHELD = "PAYOUT_WITHHELD", _("지급 보류")
+    PAYOUT_EXCLUDED = "PAYOUT_EXCLUDED", _("지급 제외")
+    CONFIRMED = "CONFIRMED", _("지급 확정")
+    PAYOUT_SCHEDULED = "PAYOUT_SCHEDULED", _("지급 예약")
+    IN_PAYOUT = "IN_PAYOUT", _("지급 중")
+    PAID_OUT = "PAID_OUT", _("지급 완료")
+    PAYOUT_FAILED = "PAYOUT_FAILED", _("지급 실패")
+    CANCELLED = "CANCELLED", _("지급 취소")
+
+
+# domain.md §8.1, §12.19: what a payout may take, what may be deleted, manual transitions.
+PAYABLE_SETTLEMENT_STATUSES = (
+    PartnerSettlementStatus.PAYOUT_PREPARED,
+    PartnerSettlementStatus.PAYOUT_FAILED,
+)
+DELETABLE_SETTLEMENT_STATUSES = (
+    PartnerSettlementStatus.PAYOUT_PREPARED,
+    PartnerSettlementStatus.PAYOUT_WITHHELD,
+    PartnerSettlementStatus.CANCELLED,
+    PartnerSettlementStatus.PAYOUT_EXCLUDED,
+)
+MANUAL_SETTLEMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    PartnerSettlementStatus.PAYOUT_PREPARED: (
+        PartnerSettlementStatus.PAYOUT_WITHHELD,
+        PartnerSettlementStatus.PAYOUT_EXCLUDED,
+    ),
+    PartnerSettlementStatus.PAYOUT_WITHHELD: (
+        PartnerSettlementStatus.PAYOUT_PREPARED,
+        PartnerSettlementStatus.PAYOUT_EXCLUDED,
+    ),
+    PartnerSettlementStatus.CANCELLED: (
+        PartnerSettlementStatus.PAYOUT_PREPARED,
+        PartnerSettlementStatus.PAYOUT_EXCLUDED,
+    ),
+    PartnerSettlementStatus.PAYOUT_EXCLUDED: (
+        PartnerSettlementStatus.PAYOUT_PREPARED,
+        PartnerSettlementStatus.PAYOUT_WITHHELD,
+    ),
+    PartnerSettlementStatus.PAYOUT_FAILED: (PartnerSettlementStatus.PAYOUT_PREPARED,),
+}
+
+
+class AmountColumns(models.Model):
+    """The 17 PlatformOrderSettlementAmount fields as columns (integer minor units)."""
+
+    amount_order = models.BigIntegerField(_("주문금액"), default=0)
+    amount_order_tax_free = models.BigIntegerField(_("주문 면세금액"), default=0)
+    amount_discount = models.BigIntegerField(_("할인금액"), default=0)
+    amount_discount_tax_free = models.BigIntegerField(_("할인 면세금액"), default=0)
+    amount_discount_share = models.BigIntegerField(_("할인 분담금액"), default=0)
+    amount_discount_share_tax_free = models.BigIntegerField(_("할인 분담 면세금액"), default=0)
+    amount_payment = models.BigIntegerField(_("결제금액"), default=0)
+    amount_payment_supply = models.BigIntegerField(_("결제 공급가액"), default=0)
+    amount_payment_vat = models.BigIntegerField(_("결제 부가세"), default=0)
+    amount_payment_vat_burden = models.BigIntegerField(_("결제 부가세 부담금액"), default=0)
+    amount_payment_tax_free = models.BigIntegerField(_("결제 면세금액"), default=0)
+    amount_platform_fee = models.BigIntegerField(_("중개수수료"), default=0)
+    amount_platform_fee_vat = models.BigIntegerField(_("중개수수료 부가세"), default=0)
+    amount_additional_fee = models.BigIntegerField(_("추가 수수료"), default=0)
+    amount_additional_fee_vat = models.BigIntegerField(_("추가 수수료 부가세"), default=0)
+    amount_settlement = models.BigIntegerField(_("정산금액"), default=0)
+    amount_settlement_tax_free = models.BigIntegerField(_("정산 면세금액"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def amount_json(self) -> dict[str, int]:
+        return {wire: getattr(self, f"amount_{col}") for wire, col in AMOUNT_FIELDS.items()}
+
+    def set_amounts(self, amounts: dict[str, int]) -> None:
+        for wire, col in AMOUNT_FIELDS.items():
+            setattr(self, f"amount_{col}", int(amounts.get(wire, 0)))
+
+
+class Payment(models.Model):
+    """The payment behind ORDER transfers: PortOne's (resolved or received by webhook) or any
+    other PG's (EXTERNAL, created from `externalPaymentDetail` or a CSV)."""
+
+    class Kind(models.TextChoices):
+        PORT_ONE = "PORT_ONE", _("포트원 결제")
+        EXTERNAL = "EXTERNAL", _("외부 결제")
+
+    class Source(models.TextChoices):
+        API = "API", _("API")
+        CSV = "CSV", _("파일")
+        WEBHOOK = "WEBHOOK", _("웹훅")
+        RESOLVER = "RESOLVER", _("포트원 조회")
+
+    public_id = models.CharField(_("결제 아이디"), max_length=200)
+    is_for_test = models.BooleanField(_("테스트"), default=False)
+    kind = models.CharField(_("구분"), max_length=10, choices=Kind.choices)
+    source = models.CharField(_("출처"), max_length=10, choices=Source.choices, default=Source.API)
+    store_id = models.CharField(_("상점 아이디"), max_length=100, blank=True)
+    channel_key = models.CharField(_("채널 키"), max_length=100, blank=True)
+    order_name = models.CharField(_("주문명"), max_length=300, blank=True)
+    currency = models.CharField(_("통화"), max_length=3, default="KRW")
+    paid_at = models.DateTimeField(_("결제 시각"), null=True, blank=True)
+    method = models.JSONField(_("결제수단"), null=True, blank=True)
+    total_amount = models.BigIntegerField(_("결제 총액"), null=True, blank=True)
+    tax_free_amount = models.BigIntegerField(_("면세액"), null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("결제")
+        verbose_name_plural = _("결제")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_for_test", "kind", "public_id"], name="payment_unique_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class PaymentCancellation(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="cancellations")
+    cancellation_id = models.CharField(_("취소 아이디"), max_length=200)
+    cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
+    total_amount = models.BigIntegerField(_("취소 총액"), null=True, blank=True)
+    tax_free_amount = models.BigIntegerField(_("취소 면세액"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("결제 취소")
+        verbose_name_plural = _("결제 취소")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "cancellation_id"], name="payment_cancellation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.cancellation_id
+
+
+class PartnerSettlement(AmountColumns):
+    """정산 내역: SETTLED transfers of one partner, date, type, contract and currency."""
+
+    public_id = models.CharField(_("아이디"), max_length=40)
+    is_for_test = models.BooleanField(_("테스트"), default=False)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("파트너"),
+        on_delete=models.PROTECT,
+        related_name="settlements",
+    )
+    settlement_date = models.DateField(_("정산일"), db_index=True)
+    settlement_type = models.CharField(_("정산 유형"), max_length=12, choices=TransferType.choices)
+    contract = models.ForeignKey(
+        "policies.Contract",
+        verbose_name=_("계약"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settlements",
+    )
+    settlement_currency = models.CharField(_("통화"), max_length=3, default="KRW")
+    status = models.CharField(
+        _("상태"),
+        max_length=16,
+        choices=PartnerSettlementStatus.choices,
+        default=PartnerSettlementStatus.PAYOUT_PREPARED,
+        db_index=True,
+    )
+    status_updated_at = models.DateTimeField(_("상태 변경 시각"), null=True, blank=True)
+    memo = models.CharField(_("메모"), max_length=256, blank=True, null=True)
+    settlement_start_date_from = models.DateField(_("정산 시작일(부터)"), null=True, blank=True)
+    settlement_start_date_until = models.DateField(_("정산 시작일(까지)"), null=True, blank=True)
+    transfer_count = models.PositiveIntegerField(_("정산건 수"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = audit_history()
+
+    class Meta:
+        verbose_name = _("정산 내역")
+        verbose_name_plural = _("정산 내역")
+        ordering = ["-settlement_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_for_test", "public_id"], name="partner_settlement_unique_id"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["is_for_test", "partner", "settlement_date", "settlement_type", "status"],
+                name="psettlement_key_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.settlement_date} {self.settlement_type}"
+
+
+class Transfer(AmountColumns):
+    """정산건: one ORDER, ORDER_CANCEL or MANUAL transfer to a partner."""
+
+    public_id = models.CharField(_("아이디"), max_length=100)
+    is_for_test = models.BooleanField(_("테스트"), default=False)
+    type = models.CharField(_("유형"), max_length=12, choices=TransferType.choices)
+    status = models.CharField(_("상태"), max_length=16, choices=TransferStatus.choices)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("파트너"),
+        on_delete=models.PROTECT,
+        related_name="transfers",
+    )
+    contract = models.ForeignKey(
+        "policies.Contract",
+        verbose_name=_("계약"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+    )
+    settlement_start_date = models.DateField(_("정산 시작일"), null=True, blank=True)
+    settlement_date = models.DateField(_("정산일"))
+    settlement_date_explicit = models.BooleanField(default=False)
+    settlement_currency = models.CharField(_("통화"), max_length=3, default="KRW")
+    memo = models.CharField(_("메모"), max_length=256, blank=True, null=True)
+    user_defined_properties = models.JSONField(_("사용자 정의 속성"), default=list, blank=True)
+    parameters = models.JSONField(_("정산 파라미터"), default=dict, blank=True)
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("결제"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+    )
+    payment_public_id = models.CharField(
+        _("결제 아이디"), max_length=200, blank=True, db_index=True
+    )
+    original = models.ForeignKey(
+        "self",
+        verbose_name=_("원 주문 정산건"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cancel_transfers",
+    )
+    cancellation_id = models.CharField(_("취소 아이디"), max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
+    #: wire-format snapshot: contract, payment, orderLines, discounts, additionalFees
+    snapshot = models.JSONField(default=dict, blank=True)
+    #: what the calculation needs to recompute or cancel: order input and policy terms
+    calc_input = models.JSONField(default=dict, blank=True)
+    partner_settlement = models.ForeignKey(
+        PartnerSettlement,
+        verbose_name=_("정산 내역"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transfers",
+    )
+    created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
+
+    history = audit_history()
+
+    class Meta:
+        verbose_name = _("정산건")
+        verbose_name_plural = _("정산건")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_for_test", "public_id"], name="transfer_unique_id"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "settlement_date"], name="transfer_status_date_idx"),
+            models.Index(
+                fields=["is_for_test", "partner", "payment_public_id"], name="transfer_payment_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.public_id}"
+
+
+class ClosedDay(models.Model):
+    """A platform-defined non-business day on top of public holidays (e.g. company closure)."""
+
+    date = models.DateField(_("날짜"), unique=True)
+    name = models.CharField(_("사유"), max_length=100)
+
+    class Meta:
+        verbose_name = _("추가 휴무일")
+        verbose_name_plural = _("추가 휴무일")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SettlementParameter(models.Model):
+    """A settlement parameter key transfers may carry (`parameters {key: {decimal}}`)."""
+
+    key = models.CharField(_("키"), max_length=50, unique=True)
+    label = models.CharField(_("표시 이름"), max_length=100)
+
+    class Meta:
+        verbose_name = _("정산 파라미터")
+        verbose_name_plural = _("정산 파라미터")
+
+    def __str__(self) -> str:
+        return self.key
