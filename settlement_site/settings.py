@@ -240,3 +240,9 @@ ACCOUNT_HOLDER_PROVIDER = env_str("ACCOUNT_HOLDER_PROVIDER", "sandbox")
 ACCOUNT_HOLDER_API_URL = env_str("ACCOUNT_HOLDER_API_URL", "")
 ACCOUNT_HOLDER_API_KEY = env_str("ACCOUNT_HOLDER_API_KEY", "")
 ACCOUNT_HOLDER_TIMEOUT_SECONDS = env_int("ACCOUNT_HOLDER_TIMEOUT_SECONDS", 10)
+# PortOne payments behind ORDER transfers: "local" (payments table only, fed by the API, files and
+# webhooks) or "http" (also ask PortOne's REST API with this separately configured secret).
+PORTONE_PAYMENT_RESOLVER = env_str("PORTONE_PAYMENT_RESOLVER", "local")
+PORTONE_API_URL = env_str("PORTONE_API_URL", "https://api.portone.io")
+PORTONE_API_SECRET = env_str("PORTONE_API_SECRET", "")
+PORTONE_API_TIMEOUT_SECONDS = env_int("PORTONE_API_TIMEOUT_SECONDS", 10)

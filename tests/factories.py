@@ -65,3 +65,43 @@ def make_additional_fee_policy(public_id: str | None = None, is_for_test: bool =
         is_for_test=is_for_test,
         terms=terms,
     )
+
+
+def make_partner(
+    public_id: str | None = None,
+    *,
+    contract_id: str,
+    is_for_test: bool = False,
+    partner_type: str = "BUSINESS",
+    **terms: Any,
+):
+    from partners import services as partner_services
+
+    base = {
+        "name": "테스트 파트너",
+        "memo": None,
+        "tags": [],
+        "user_defined_properties": {},
+        "contact_name": "담당자",
+        "contact_email": "partner@example.com",
+        "contact_phone": None,
+        "bank": "KOOKMIN",
+        "account_currency": "KRW",
+        "account_number": "1101234560",
+        "account_holder": "홍길동",
+        "partner_type": partner_type,
+    }
+    if partner_type == "BUSINESS":
+        base.update(
+            company_name="테스트 상사",
+            business_registration_number="1208147521",
+            representative_name="대표",
+            taxation_type="NORMAL",
+        )
+    base.update(terms)
+    return partner_services.partners_create(
+        is_for_test=is_for_test,
+        items=[
+            {"id": public_id or f"partner-{next(_seq)}", "contract_id": contract_id, "terms": base}
+        ],
+    )[0]

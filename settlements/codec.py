@@ -1,0 +1,91 @@
+"""JSON <-> settlements.calculation dataclasses, for what a transfer stores in `calc_input`
+(the order, a cancellation, the policy terms it was computed with). Pure; no ORM."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from settlements import calculation as calc
+
+
+def to_json(value: Any) -> Any:
+    return asdict(value)
+
+
+def _discount(d: dict) -> calc.Discount:
+    return calc.Discount(d["share_policy_id"], d["amount"], d.get("tax_free_amount", 0))
+
+
+def _line(d: dict) -> calc.OrderLine:
+    p = d["product"]
+    return calc.OrderLine(
+        product=calc.Product(
+            p["id"], p["name"], p["amount"], p.get("tax_free_amount", 0), p.get("tag")
+        ),
+        quantity=d["quantity"],
+        discounts=tuple(_discount(x) for x in d.get("discounts", ())),
+        additional_fees=tuple(
+            calc.AdditionalFee(x["policy_id"]) for x in d.get("additional_fees", ())
+        ),
+    )
+
+
+def order_from_json(d: dict) -> calc.Order:
+    lines = d.get("order_lines")
+    return calc.Order(
+        order_amount=d.get("order_amount"),
+        order_lines=None if lines is None else tuple(_line(x) for x in lines),
+        discounts=tuple(_discount(x) for x in d.get("discounts", ())),
+        additional_fees=tuple(
+            calc.AdditionalFee(x["policy_id"]) for x in d.get("additional_fees", ())
+        ),
+        tax_free_amount=d.get("tax_free_amount"),
+    )
+
+
+def cancellation_from_json(d: dict) -> calc.Cancellation:
+    lines = d.get("order_lines")
+    return calc.Cancellation(
+        order_amount=d.get("order_amount"),
+        order_lines=None
+        if lines is None
+        else tuple(
+            calc.CancelOrderLine(
+                x["product_id"], x["quantity"], tuple(_discount(y) for y in x.get("discounts", ()))
+            )
+            for x in lines
+        ),
+        all=d.get("all", False),
+        discounts=tuple(_discount(x) for x in d.get("discounts", ())),
+        tax_free_amount=d.get("tax_free_amount"),
+    )
+
+
+def _fee(d: dict) -> calc.Fee:
+    return calc.Fee(d["type"], rate=d.get("rate"), amount=d.get("amount"))
+
+
+def terms_from_json(d: dict) -> calc.SettlementTerms:
+    c = d["contract"]
+    return calc.SettlementTerms(
+        contract=calc.ContractTerms(
+            _fee(c["platform_fee"]), c["platform_fee_vat_payer"], c["subtract_payment_vat_amount"]
+        ),
+        discount_share_policies={
+            k: calc.DiscountSharePolicyTerms(v["partner_share_rate"])
+            for k, v in d.get("discount_share_policies", {}).items()
+        },
+        additional_fee_policies={
+            k: calc.AdditionalFeePolicyTerms(_fee(v["fee"]), v["vat_payer"])
+            for k, v in d.get("additional_fee_policies", {}).items()
+        },
+    )
+
+
+def terms_to_json(terms: calc.SettlementTerms) -> dict:
+    return {
+        "contract": asdict(terms.contract),
+        "discount_share_policies": {k: asdict(v) for k, v in terms.discount_share_policies.items()},
+        "additional_fee_policies": {k: asdict(v) for k, v in terms.additional_fee_policies.items()},
+    }

@@ -1,0 +1,451 @@
+"""Transfers through portone-server-sdk 0.21.0 against the live server, with the amounts of the
+domain reference's worked examples (domain.md §7.4-§7.7)."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from portone_server_sdk import errors
+from portone_server_sdk.platform.transfer import (
+    CreatePlatformOrderCancelTransferBodyDiscount,
+    CreatePlatformOrderCancelTransferBodyExternalCancellationDetail,
+    CreatePlatformOrderCancelTransferBodyOrderDetail,
+    CreatePlatformOrderCancelTransferBodyOrderDetailAll,
+    CreatePlatformOrderCancelTransferBodyOrderLine,
+    CreatePlatformOrderTransferBodyAdditionalFee,
+    CreatePlatformOrderTransferBodyDiscount,
+    CreatePlatformOrderTransferBodyExternalPaymentDetail,
+    CreatePlatformOrderTransferBodyOrderDetail,
+    CreatePlatformOrderTransferBodyOrderLine,
+    CreatePlatformOrderTransferBodyProduct,
+    PlatformPaymentMethodCardInput,
+    PlatformPaymentMethodInput,
+)
+
+from settlements.models import Payment, PaymentCancellation, Transfer
+from tests.factories import (
+    make_additional_fee_policy,
+    make_contract,
+    make_discount_share_policy,
+    make_partner,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PAST = "2025-10-01T10:00:00+09:00"
+
+
+@pytest.fixture
+def setup(db):
+    make_contract("C1", fee_rate=10_000, platform_fee_vat_payer="PARTNER")
+    make_discount_share_policy("P1", partner_share_rate=50_000)
+    make_discount_share_policy("P2", partner_share_rate=0)
+    make_additional_fee_policy(
+        "F1", fee_type="FIXED_RATE", fee_rate=5_000, fee_amount=None, vat_payer="PARTNER"
+    )
+    make_partner("seller", contract_id="C1")
+
+
+def external(currency="KRW"):
+    return CreatePlatformOrderTransferBodyExternalPaymentDetail(
+        currency=currency,
+        order_name="주문",
+        paid_at=PAST,
+        method=PlatformPaymentMethodInput(card=PlatformPaymentMethodCardInput()),
+    )
+
+
+def line(pid, amount, qty, tax_free=None, discounts=(), fees=()):
+    return CreatePlatformOrderTransferBodyOrderLine(
+        product=CreatePlatformOrderTransferBodyProduct(
+            id=pid, name=f"상품 {pid}", amount=amount, tax_free_amount=tax_free
+        ),
+        quantity=qty,
+        discounts=[
+            CreatePlatformOrderTransferBodyDiscount(share_policy_id=p, amount=a)
+            for p, a in discounts
+        ],
+        additional_fees=[CreatePlatformOrderTransferBodyAdditionalFee(policy_id=f) for f in fees],
+    )
+
+
+def order(portone, **kwargs):
+    values = dict(
+        partner_id="seller",
+        payment_id="pay-1",
+        discounts=[],
+        additional_fees=[],
+        external_payment_detail=external(),
+    )
+    values.update(kwargs)
+    return portone.platform.transfer.create_platform_order_transfer(**values).transfer
+
+
+def test_simple_order_reproduces_portones_example(portone, setup):
+    transfer = order(
+        portone, order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000)
+    )
+    amount = transfer.amount
+    assert (amount.order, amount.platform_fee, amount.platform_fee_vat, amount.settlement) == (
+        10_000,
+        1_000,
+        100,
+        8_900,
+    )
+    assert amount.payment_vat == 909 and amount.payment_supply == 9_091
+    assert transfer.contract.id == "C1"
+    assert transfer.payment.__class__.__name__ == "PlatformExternalPayment"
+    assert transfer.payment.method.__class__.__name__ == "PlatformPaymentMethodCard"
+    assert transfer.settlement_start_date == "2025-10-01"
+    assert transfer.partner.id == "seller"
+    assert transfer.settlement_currency == "KRW"
+    assert transfer.status == "SETTLED"  # its settlement date has passed
+    stored = Transfer.objects.get(public_id=transfer.id)
+    assert stored.amount_settlement == 8_900
+
+
+def test_worked_example_1_lines_discounts_fees(portone, setup):
+    transfer = order(
+        portone,
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(
+            order_lines=[
+                line("A", 15_000, 2, tax_free=15_000),
+                line("B", 12_000, 1, discounts=[("P1", 2_000)]),
+            ]
+        ),
+        discounts=[
+            CreatePlatformOrderTransferBodyDiscount(
+                share_policy_id="P2", amount=3_000, tax_free_amount=1_000
+            )
+        ],
+        additional_fees=[CreatePlatformOrderTransferBodyAdditionalFee(policy_id="F1")],
+    )
+    a = transfer.amount
+    assert (a.order, a.order_tax_free, a.discount, a.discount_tax_free) == (
+        42_000,
+        30_000,
+        5_000,
+        1_000,
+    )
+    assert (a.discount_share, a.payment, a.payment_tax_free) == (1_000, 37_000, 29_000)
+    assert (a.payment_vat, a.payment_supply) == (727, 7_273)
+    assert (a.platform_fee, a.platform_fee_vat, a.additional_fee, a.additional_fee_vat) == (
+        4_200,
+        420,
+        2_100,
+        210,
+    )
+    assert (a.settlement, a.settlement_tax_free) == (34_070, 24_929)
+    lines = {ln.product.id: ln for ln in transfer.order_lines}
+    assert lines["A"].amount.settlement == 26_700
+    assert lines["B"].amount.settlement == 9_680
+    assert lines["B"].discounts[0].share_amount == 1_000
+    assert transfer.discounts[0].share_policy.id == "P2"
+    assert transfer.additional_fees[0].policy.id == "F1"
+    assert transfer.additional_fees[0].amount == 2_100
+
+
+def test_worked_example_2_partial_cancellation(portone, setup):
+    original = order(
+        portone,
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(
+            order_lines=[line("A", 2_000, 5, discounts=[("P1", 1_000)]), line("B", 4_000, 1)]
+        ),
+    )
+    assert original.amount.settlement == 11_960
+    cancel = portone.platform.transfer.create_platform_order_cancel_transfer(
+        transfer_id=original.id,
+        cancellation_id="cancel-1",
+        discounts=[],
+        order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(
+            order_lines=[
+                CreatePlatformOrderCancelTransferBodyOrderLine(
+                    product_id="A",
+                    quantity=2,
+                    discounts=[
+                        CreatePlatformOrderCancelTransferBodyDiscount(
+                            share_policy_id="P1", amount=400
+                        )
+                    ],
+                )
+            ]
+        ),
+        external_cancellation_detail=CreatePlatformOrderCancelTransferBodyExternalCancellationDetail(
+            cancelled_at="2025-10-02T09:00:00+09:00"
+        ),
+    ).transfer
+    a = cancel.amount
+    assert (a.order, a.discount, a.discount_share, a.payment) == (4_000, 400, 200, 3_600)
+    assert (a.payment_vat, a.payment_supply, a.platform_fee, a.platform_fee_vat) == (
+        327,
+        3_273,
+        400,
+        40,
+    )
+    assert a.settlement == 3_360
+    assert cancel.cancellation.id == "cancel-1"
+    assert cancel.settlement_start_date == "2025-10-02"
+
+    with pytest.raises(errors.PlatformCancellableProductQuantityExceededError) as exc:
+        portone.platform.transfer.create_platform_order_cancel_transfer(
+            transfer_id=original.id,
+            cancellation_id="cancel-2",
+            discounts=[],
+            order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(
+                order_lines=[
+                    CreatePlatformOrderCancelTransferBodyOrderLine(
+                        product_id="A", quantity=4, discounts=[]
+                    )
+                ]
+            ),
+        )
+    assert exc.value.cancellable_quantity == 3
+    with pytest.raises(errors.PlatformTransferAlreadyExistsError):
+        portone.platform.transfer.create_platform_order_cancel_transfer(
+            transfer_id=original.id, cancellation_id="cancel-1", discounts=[]
+        )
+
+    rest = portone.platform.transfer.create_platform_order_cancel_transfer(
+        partner_id="seller",
+        payment_id="pay-1",
+        cancellation_id="cancel-3",
+        discounts=[],
+        order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(
+            all=CreatePlatformOrderCancelTransferBodyOrderDetailAll()
+        ),
+    ).transfer
+    assert a.settlement + rest.amount.settlement == original.amount.settlement
+    with pytest.raises(errors.PlatformOrderTransferAlreadyCancelledError):
+        portone.platform.transfer.create_platform_order_cancel_transfer(
+            transfer_id=original.id, cancellation_id="cancel-4", discounts=[]
+        )
+    assert Transfer.objects.filter(type="ORDER_CANCEL").count() == 2
+
+
+def test_bad_input_answers_sdk_errors_and_writes_nothing(portone, setup):
+    detail = CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000)
+    with pytest.raises(errors.PlatformPartnerNotFoundError):
+        order(portone, partner_id="nobody", order_detail=detail)
+    portone.platform.policy.archive_platform_contract(id="C1")
+    with pytest.raises(errors.PlatformContractNotFoundError):
+        order(portone, order_detail=detail)
+    portone.platform.policy.recover_platform_contract(id="C1")
+    with pytest.raises(errors.PlatformCurrencyNotSupportedError):
+        order(portone, order_detail=detail, external_payment_detail=external("XYZ"))
+    with pytest.raises(errors.PlatformDiscountSharePoliciesNotFoundError) as exc:
+        order(
+            portone,
+            order_detail=detail,
+            discounts=[CreatePlatformOrderTransferBodyDiscount(share_policy_id="nope", amount=1)],
+        )
+    assert exc.value.ids == ["nope"]
+    with pytest.raises(errors.PlatformSettlementAmountExceededError) as exc:
+        order(
+            portone,
+            order_detail=detail,
+            discounts=[
+                CreatePlatformOrderTransferBodyDiscount(share_policy_id="P1", amount=10_001)
+            ],
+        )
+    assert "DISCOUNT_THAN_ORDER" in exc.value.message
+    with pytest.raises(errors.InvalidRequestError) as exc:
+        order(
+            portone,
+            order_detail=CreatePlatformOrderTransferBodyOrderDetail(
+                order_lines=[line("A", 1_000, -1)]
+            ),
+        )
+    assert "quantity" in exc.value.message
+    with pytest.raises(errors.PlatformSettlementDateEarlierThanSettlementStartDateError):
+        order(
+            portone,
+            order_detail=detail,
+            settlement_start_date="2025-10-10",
+            settlement_date="2025-10-09",
+        )
+    with pytest.raises(errors.PlatformPaymentNotFoundError):
+        order(portone, order_detail=detail, external_payment_detail=None)
+    assert Transfer.objects.count() == 0
+
+
+def test_portone_payment_caps_and_duplicates(portone, setup):
+    payment = Payment.objects.create(
+        public_id="po-1",
+        kind="PORT_ONE",
+        store_id="store",
+        channel_key="ch",
+        order_name="주문",
+        currency="KRW",
+        paid_at=timezone.now() - timedelta(days=30),
+        total_amount=25_000,
+        tax_free_amount=0,
+    )
+    PaymentCancellation.objects.create(
+        payment=payment,
+        cancellation_id="pc-1",
+        cancelled_at=timezone.now() - timedelta(days=1),
+        total_amount=3_000,
+        tax_free_amount=0,
+    )
+    make_partner("seller-2", contract_id="C1")
+    detail = CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000)
+    first = order(portone, payment_id="po-1", order_detail=detail, external_payment_detail=None)
+    assert first.payment.__class__.__name__ == "PlatformPortOnePayment"
+    assert first.payment.store_id == "store"
+    with pytest.raises(errors.PlatformTransferAlreadyExistsError) as exc:
+        order(portone, payment_id="po-1", order_detail=detail, external_payment_detail=None)
+    assert exc.value.transfer_id == first.id
+    with pytest.raises(errors.PlatformSettlementPaymentAmountExceededPortOnePaymentError) as exc:
+        order(
+            portone,
+            partner_id="seller-2",
+            payment_id="po-1",
+            external_payment_detail=None,
+            order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=16_000),
+        )
+    assert exc.value.port_one_payment_amount == 25_000
+    assert exc.value.registered_settlement_payment_amount == 10_000
+    with pytest.raises(errors.PlatformCancellationNotFoundError):
+        portone.platform.transfer.create_platform_order_cancel_transfer(
+            transfer_id=first.id, cancellation_id="unknown", discounts=[]
+        )
+    with pytest.raises(errors.PlatformSettlementCancelAmountExceededPortOneCancelError):
+        portone.platform.transfer.create_platform_order_cancel_transfer(
+            transfer_id=first.id,
+            cancellation_id="pc-1",
+            discounts=[],
+            order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(order_amount=4_000),
+        )
+    with pytest.raises(errors.PlatformCancellationAndPaymentTypeMismatchedError):
+        portone.platform.transfer.create_platform_order_cancel_transfer(
+            transfer_id=first.id,
+            cancellation_id="pc-1",
+            discounts=[],
+            external_cancellation_detail=(
+                CreatePlatformOrderCancelTransferBodyExternalCancellationDetail()
+            ),
+        )
+    ok = portone.platform.transfer.create_platform_order_cancel_transfer(
+        transfer_id=first.id,
+        cancellation_id="pc-1",
+        discounts=[],
+        order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(order_amount=3_000),
+    ).transfer
+    assert ok.amount.order == 3_000
+
+
+def test_manual_transfers_positive_and_negative(portone, setup):
+    client = portone.platform.transfer
+    future = (timezone.localdate() + timedelta(days=5)).isoformat()
+    plus = client.create_platform_manual_transfer(
+        partner_id="seller", settlement_amount=50_000, settlement_date=future, memo="프로모션 보상"
+    ).transfer
+    assert (plus.settlement_amount, plus.settlement_tax_free_amount) == (50_000, 0)
+    assert plus.status == "IN_PROCESS"
+    minus = client.create_platform_manual_transfer(
+        partner_id="seller",
+        settlement_amount=-12_000,
+        settlement_tax_free_amount=-2_000,
+        settlement_date="2025-01-10",
+        id="adj-1",
+    ).transfer
+    assert (minus.settlement_amount, minus.status, minus.id) == (-12_000, "SETTLED", "adj-1")
+    with pytest.raises(errors.PlatformTransferIdAlreadyUsedError):
+        client.create_platform_manual_transfer(
+            partner_id="seller", settlement_amount=1, settlement_date=future, id="adj-1"
+        )
+    with pytest.raises(errors.PlatformPartnerNotFoundError):
+        client.create_platform_manual_transfer(
+            partner_id="x", settlement_amount=1, settlement_date=future
+        )
+    with pytest.raises(errors.PlatformCurrencyNotSupportedError):
+        client.create_platform_manual_transfer(
+            partner_id="seller",
+            settlement_amount=1,
+            settlement_date=future,
+            settlement_currency="XYZ",
+        )
+    with pytest.raises(errors.InvalidRequestError) as exc:
+        client.create_platform_manual_transfer(
+            partner_id="seller",
+            settlement_amount=100,
+            settlement_tax_free_amount=200,
+            settlement_date=future,
+        )
+    assert "settlementTaxFreeAmount" in exc.value.message
+    assert Transfer.objects.count() == 2
+
+
+def test_get_and_delete(portone, setup):
+    client = portone.platform.transfer
+    future = (timezone.localdate() + timedelta(days=5)).isoformat()
+    manual = client.create_platform_manual_transfer(
+        partner_id="seller", settlement_amount=1_000, settlement_date=future
+    ).transfer
+    got = client.get_platform_transfer(id=manual.id)
+    assert got.settlement_amount == 1_000 and got.partner.id == "seller"
+    with pytest.raises(errors.PlatformTransferNotFoundError):
+        client.get_platform_transfer(id="nope")
+    client.delete_platform_transfer(id=manual.id)
+    assert not Transfer.objects.filter(public_id=manual.id).exists()
+    with pytest.raises(errors.PlatformTransferNotFoundError):
+        client.delete_platform_transfer(id=manual.id)
+
+    original = order(
+        portone,
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000),
+        settlement_start_date=future,
+    )
+    assert original.status == "SCHEDULED"
+    client.create_platform_order_cancel_transfer(
+        transfer_id=original.id, cancellation_id="c", discounts=[]
+    )
+    with pytest.raises(errors.PlatformCancelOrderTransfersExistsError):
+        client.delete_platform_transfer(id=original.id)
+    Transfer.objects.filter(public_id=original.id).update(status="PAID_OUT")
+    Transfer.objects.filter(type="ORDER_CANCEL").delete()
+    with pytest.raises(errors.PlatformTransferNonDeletableStatusError):
+        client.delete_platform_transfer(id=original.id)
+
+
+def test_scheduled_transfer_uses_the_version_in_force_at_its_start_date(portone, setup):
+    from portone_server_sdk.platform import PlatformFeeInput, UpdatePlatformContractBody
+
+    start = timezone.localdate() + timedelta(days=10)
+    portone.platform.schedule_contract(
+        id="C1",
+        update=UpdatePlatformContractBody(platform_fee=PlatformFeeInput(fixed_rate=20_000)),
+        applied_at=(timezone.now() + timedelta(days=5)).isoformat(),
+    )
+    future = order(
+        portone,
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000),
+        settlement_start_date=start.isoformat(),
+    )
+    assert future.amount.platform_fee == 2_000
+    now = order(
+        portone,
+        payment_id="pay-now",
+        order_detail=(CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000)),
+    )
+    assert now.amount.platform_fee == 1_000
+    # A later contract change never alters an existing transfer.
+    portone.platform.policy.update_platform_contract(
+        id="C1", platform_fee=PlatformFeeInput(fixed_rate=30_000)
+    )
+    assert portone.platform.transfer.get_platform_transfer(id=now.id).amount.platform_fee == 1_000
+    assert portone.platform.transfer.get_platform_transfer(
+        id=now.id
+    ).contract.platform_fee.rate == (10_000)
+
+
+def test_settlement_date_follows_the_contract_cycle(portone, setup):
+    # C1: monthly 31st, D+3, HOLIDAY_BEFORE. Start 2026-02-12 -> base 02-15 -> raw 02-28 (Sat)
+    # -> 2026-02-27 Fri (domain.md §3.3 example 9 uses D+5 [15,31]; here only [31]).
+    transfer = order(
+        portone,
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=1_000),
+        settlement_start_date="2026-02-12",
+    )
+    assert transfer.settlement_date == "2026-02-27"
+    assert date.fromisoformat(transfer.settlement_date).weekday() == 4
