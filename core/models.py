@@ -82,3 +82,64 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class BulkTask(models.Model):
+    """A background job over many rows (PortOne's PlatformBulkTask): member-company connections,
+    statement mailings, ... with progress counts the API and admin show."""
+
+    class Status(models.TextChoices):
+        PREPARED = "PREPARED", _("준비")
+        PROCESSING = "PROCESSING", _("처리 중")
+        COMPLETED = "COMPLETED", _("완료")
+        CANCELED = "CANCELED", _("취소")
+
+    class Type(models.TextChoices):
+        CREATE_TRANSFERS = "CREATE_TRANSFERS", _("정산건 생성")
+        CREATE_PARTNERS = "CREATE_PARTNERS", _("파트너 생성")
+        CONNECT_MEMBER_COMPANIES = "CONNECT_MEMBER_COMPANIES", _("국세청 연동")
+        DISCONNECT_MEMBER_COMPANIES = "DISCONNECT_MEMBER_COMPANIES", _("국세청 연동 해제")
+        SEND_PAYOUT_SETTLEMENT_STATEMENTS = "SEND_PAYOUT_SETTLEMENT_STATEMENTS", _("정산서 발송")
+
+    public_id = models.CharField(max_length=40, unique=True)
+    is_for_test = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
+    type = models.CharField(max_length=40, choices=Type.choices)
+    target_ids = models.JSONField(default=list, blank=True)
+    prepared_count = models.PositiveIntegerField(default=0)
+    processing_count = models.PositiveIntegerField(default=0)
+    succeeded_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    canceled_count = models.PositiveIntegerField(default=0)
+    status_updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("일괄 작업")
+        verbose_name_plural = _("일괄 작업")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.public_id}"
+
+    def as_json(self) -> dict:
+        from core.api import graphql_id, rfc3339
+
+        return {
+            "id": self.public_id,
+            "graphqlId": graphql_id("bulk_task", self.public_id),
+            "status": self.status,
+            "type": self.type,
+            "progressStats": {
+                "preparedCount": self.prepared_count,
+                "processingCount": self.processing_count,
+                "succeededCount": self.succeeded_count,
+                "failedCount": self.failed_count,
+                "canceledCount": self.canceled_count,
+            },
+            "isForTest": self.is_for_test,
+            "statusUpdatedAt": rfc3339(self.status_updated_at),
+            "createdAt": rfc3339(self.created_at),
+            "updatedAt": rfc3339(self.updated_at),
+        }

@@ -208,6 +208,7 @@ def partner_type_json(partner: Partner, terms: dict[str, Any]) -> dict[str, Any]
             "businessRegistrationNumber": terms["business_registration_number"],
             "representativeName": terms["representative_name"],
             "memberCompanyConnectionStatus": partner.member_company_connection_status,
+            "memberCompanyConnectionFailedReason": partner.member_company_connection_failed_reason,
             "companyAddress": terms["company_address"],
             "businessType": terms["business_type"],
             "businessClass": terms["business_class"],
@@ -399,17 +400,13 @@ class PartnerView(PortOneApiView):
 
 class PartnerArchiveView(PortOneApiView):
     def post(self, request, id: str):
-        partner = versioning.entity_archive(
-            services.PARTNER, public_id=id, is_for_test=is_for_test(request)
-        )
+        partner = services.partner_archive(public_id=id, is_for_test=is_for_test(request))
         return Response({"partner": partner_json(partner)})
 
 
 class PartnerRecoverView(PortOneApiView):
     def post(self, request, id: str):
-        partner = versioning.entity_recover(
-            services.PARTNER, public_id=id, is_for_test=is_for_test(request)
-        )
+        partner = services.partner_recover(public_id=id, is_for_test=is_for_test(request))
         return Response({"partner": partner_json(partner)})
 
 
@@ -460,19 +457,14 @@ class PartnersScheduleView(PortOneApiView):
         body = body_dict(request)
         data = validated(BulkScheduleInput, body)
         update = validated(PartnerUpdateInput, data["update"])
-        if "type" in update:
-            current_types = {
-                "business": "BUSINESS",
-                "whtPayer": "WHT_PAYER",
-                "nonWhtPayer": "NON_WHT_PAYER",
-            }
-            update_type = current_types[update["type"][0]]
-        else:
-            update_type = None
         filters = data.get("filter") or validated(PartnerFilter, {})
         partners = list(filter_partners(_partners(request, body), filters))
-        if update_type and any(p.partner_type != update_type for p in partners):
-            raise invalid_request("update.type: 일괄 예약으로는 파트너 유형을 바꿀 수 없습니다.")
+        if "type" in update:  # bulk schedules may change details, never the partner type (§5)
+            new_type = TYPE_KEYS[update["type"][0]]
+            if any(p.partner_type != new_type for p in partners):
+                raise invalid_request(
+                    "update.type: 일괄 예약으로는 파트너 유형을 바꿀 수 없습니다."
+                )
         services.partners_schedule(
             partners=partners, change=partner_change(update), applied_at=data["appliedAt"]
         )
@@ -553,3 +545,39 @@ class AccountHolderView(PortOneApiView):
                 "accountVerificationId": verification.public_id,
             }
         )
+
+
+class CounterpartyConnectView(PortOneApiView):
+    def post(self, request, id: str):
+        from partners.counterparty import counterparty_connect
+
+        partner = counterparty_connect(public_id=id, is_for_test=is_for_test(request))
+        return Response({"partner": partner_json(partner)})
+
+
+class CounterpartyDisconnectView(PortOneApiView):
+    def post(self, request, id: str):
+        from partners.counterparty import counterparty_disconnect
+
+        partner = counterparty_disconnect(public_id=id, is_for_test=is_for_test(request))
+        return Response({"partner": partner_json(partner)})
+
+
+class BulkCounterpartyInput(serializers.Serializer):
+    filter = PartnerFilter(required=False)
+
+
+class BulkCounterpartyView(PortOneApiView):
+    connect = True
+
+    def post(self, request):
+        from partners.counterparty import counterparties_bulk
+
+        body = body_dict(request)
+        data = validated(BulkCounterpartyInput, body)
+        filters = data.get("filter") or validated(PartnerFilter, {})
+        partners = list(filter_partners(_partners(request, body), filters))
+        task = counterparties_bulk(
+            partners=partners, connect=self.connect, is_for_test=is_for_test(request, body)
+        )
+        return Response({"bulkTask": task.as_json()})

@@ -139,6 +139,9 @@ class Partner(Versioned):
         choices=ConnectionStatus.choices,
         default=ConnectionStatus.NOT_CONNECTED,
     )
+    member_company_connection_failed_reason = models.CharField(
+        _("연동 실패 사유"), max_length=200, blank=True, null=True
+    )
     birthdate = EncryptedCharField(_("생년월일"), blank=True, null=True)
 
     TERMS = (

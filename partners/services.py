@@ -682,3 +682,33 @@ def account_holder_lookup(
     return record_account_verification(
         is_for_test=is_for_test, bank=bank, number=number, holder=holder.holder_name
     )
+
+
+PENDING_NTS = (ConnectionStatus.CONNECT_PENDING, ConnectionStatus.DISCONNECT_PENDING)
+
+
+@transaction.atomic
+def partner_archive(*, public_id: str, is_for_test: bool) -> Partner:
+    """Archive, refusing while a 국세청 연동 change is in flight (domain.md §5)."""
+    partner = versioning.entity_get(
+        PARTNER, public_id=public_id, is_for_test=is_for_test, for_update=True
+    )
+    if partner.member_company_connection_status in PENDING_NTS:
+        raise conflict(
+            "PLATFORM_PARTNER_PENDING_NTS_OPERATION",
+            "국세청 연동 처리 중인 파트너는 보관할 수 없습니다.",
+        )
+    return versioning.entity_archive(PARTNER, public_id=public_id, is_for_test=is_for_test)
+
+
+@transaction.atomic
+def partner_recover(*, public_id: str, is_for_test: bool) -> Partner:
+    partner = versioning.entity_get(
+        PARTNER, public_id=public_id, is_for_test=is_for_test, for_update=True
+    )
+    if partner.member_company_connection_status in PENDING_NTS:
+        raise conflict(
+            "PLATFORM_PARTNER_PENDING_NTS_OPERATION",
+            "국세청 연동 처리 중인 파트너는 복원할 수 없습니다.",
+        )
+    return versioning.entity_recover(PARTNER, public_id=public_id, is_for_test=is_for_test)

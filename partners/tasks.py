@@ -11,3 +11,9 @@ def verify_partners(partner_pks: list[int]) -> int:
 
 def promote_due_partners() -> int:
     return versioning.promote_due(services.PARTNER)
+
+
+def run_counterparty_task(task_pk: int) -> int:
+    from partners.counterparty import run_counterparty_task as run
+
+    return run(task_pk)

@@ -446,7 +446,7 @@ def order_transfer_create(*, is_for_test: bool, data: dict[str, Any]) -> Transfe
 
     # Serialise concurrent transfers of one payment: caps and duplicates are checked under lock.
     Payment.objects.select_for_update().filter(pk=payment.pk).first()
-    _check_payment_caps(payment, result, partner=partner, setting=setting)
+    _check_payment_caps(payment, result)
     if not setting.supports_multiple_order_transfers_per_partner:
         existing = Transfer.objects.filter(
             type=TransferType.ORDER, partner=partner, payment=payment
