@@ -1,4 +1,4 @@
-"""국세청 연동 (connect/disconnect, single and bulk) through the SDK on the sandbox e-tax service."""
+"""국세청 연동 (connect/disconnect, single and bulk) through the SDK, sandbox e-tax service."""
 
 import pytest
 from portone_server_sdk import errors
