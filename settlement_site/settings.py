@@ -246,3 +246,7 @@ PORTONE_PAYMENT_RESOLVER = env_str("PORTONE_PAYMENT_RESOLVER", "local")
 PORTONE_API_URL = env_str("PORTONE_API_URL", "https://api.portone.io")
 PORTONE_API_SECRET = env_str("PORTONE_API_SECRET", "")
 PORTONE_API_TIMEOUT_SECONDS = env_int("PORTONE_API_TIMEOUT_SECONDS", 10)
+# PortOne payment webhooks (Standard Webhooks signature); the secret starts with whsec_.
+PORTONE_WEBHOOK_SECRET = env_str("PORTONE_WEBHOOK_SECRET", "")
+# E-tax-invoice service for 국세청 연동 and (later) issuance: "sandbox" only for now.
+ETAX_PROVIDER = env_str("ETAX_PROVIDER", "sandbox")

@@ -49,7 +49,9 @@ def test_company_state_answers_are_cached(portone, settings):
     first = company.get_platform_company_state(business_registration_number="1208147521")
     second = company.get_platform_company_state(business_registration_number="1208147521")
     assert first.company_verification_id != second.company_verification_id
-    assert CompanyVerification.objects.filter(business_registration_number="1208147521").count() == 2
+    assert (
+        CompanyVerification.objects.filter(business_registration_number="1208147521").count() == 2
+    )
 
 
 def test_account_holder_paths(portone):
@@ -69,62 +71,101 @@ def test_account_holder_paths(portone):
         )
 
 
-def _business_partner(portone, *, number, holder, account_verification_id=None,
-                      company_verification_id=None, pid="v-1"):
+def _business_partner(
+    portone,
+    *,
+    number,
+    holder,
+    account_verification_id=None,
+    company_verification_id=None,
+    pid="v-1",
+):
     return portone.platform.partner.create_platform_partner(
         id=pid,
         name="검증 상점",
         contact=CreatePlatformPartnerBodyContact(name="담당", email="a@example.com"),
         account=CreatePlatformPartnerBodyAccount(
-            bank="KOOKMIN", currency="KRW", number=number, holder=holder,
+            bank="KOOKMIN",
+            currency="KRW",
+            number=number,
+            holder=holder,
             account_verification_id=account_verification_id,
         ),
         default_contract_id="c",
         tags=[],
-        type=CreatePlatformPartnerBodyType(business=CreatePlatformPartnerBodyTypeBusiness(
-            company_name="샌드박스", business_registration_number="1209800015",
-            representative_name="대표", company_verification_id=company_verification_id)),
+        type=CreatePlatformPartnerBodyType(
+            business=CreatePlatformPartnerBodyTypeBusiness(
+                company_name="샌드박스",
+                business_registration_number="1209800015",
+                representative_name="대표",
+                company_verification_id=company_verification_id,
+            )
+        ),
     ).partner
 
 
 def test_verification_ids_are_consumed_once(portone):
     make_contract("c")
     holder = portone.platform.account.get_platform_account_holder(
-        bank="KOOKMIN", account_number="1101234565")
+        bank="KOOKMIN", account_number="1101234565"
+    )
     state = portone.platform.company.get_platform_company_state(
-        business_registration_number="1209800015")
-    partner = _business_partner(portone, number="1101234565", holder="(주)샌드박스",
-                                account_verification_id=holder.account_verification_id,
-                                company_verification_id=state.company_verification_id)
+        business_registration_number="1209800015"
+    )
+    partner = _business_partner(
+        portone,
+        number="1101234565",
+        holder="(주)샌드박스",
+        account_verification_id=holder.account_verification_id,
+        company_verification_id=state.company_verification_id,
+    )
     assert partner.account.status == "VERIFIED"
     assert partner.type.business_status == "CLOSED"
     with pytest.raises(errors.PlatformAccountVerificationAlreadyUsedError):
-        _business_partner(portone, pid="v-2", number="1101234565", holder="x",
-                          account_verification_id=holder.account_verification_id)
+        _business_partner(
+            portone,
+            pid="v-2",
+            number="1101234565",
+            holder="x",
+            account_verification_id=holder.account_verification_id,
+        )
     with pytest.raises(errors.PlatformAccountVerificationNotFoundError):
-        _business_partner(portone, pid="v-3", number="1101234565", holder="x",
-                          account_verification_id="nope")
+        _business_partner(
+            portone, pid="v-3", number="1101234565", holder="x", account_verification_id="nope"
+        )
     other = portone.platform.account.get_platform_account_holder(
-        bank="KOOKMIN", account_number="1101234561")
+        bank="KOOKMIN", account_number="1101234561"
+    )
     with pytest.raises(errors.PlatformAccountVerificationFailedError):
-        _business_partner(portone, pid="v-4", number="1101234565", holder="x",
-                          account_verification_id=other.account_verification_id)
+        _business_partner(
+            portone,
+            pid="v-4",
+            number="1101234565",
+            holder="x",
+            account_verification_id=other.account_verification_id,
+        )
     with pytest.raises(errors.PlatformCompanyVerificationAlreadyUsedError):
-        _business_partner(portone, pid="v-5", number="1101234565", holder="x",
-                          company_verification_id=state.company_verification_id)
+        _business_partner(
+            portone,
+            pid="v-5",
+            number="1101234565",
+            holder="x",
+            company_verification_id=state.company_verification_id,
+        )
     assert Partner.objects.count() == 1
 
 
 def test_background_verification_outcomes(portone):
     make_contract("c")
-    for pid, number, holder in (("ok", "1101234565", "주식회사 샌드박스"),
-                                ("mismatch", "1101234560", "김철수"),
-                                ("closed-account", "1101234569", "누구"),
-                                ("outage", "1101234568", "누구")):
+    for pid, number, holder in (
+        ("ok", "1101234565", "주식회사 샌드박스"),
+        ("mismatch", "1101234560", "김철수"),
+        ("closed-account", "1101234569", "누구"),
+        ("outage", "1101234568", "누구"),
+    ):
         _business_partner(portone, pid=pid, number=number, holder=holder)
     verify_partners(list(Partner.objects.values_list("pk", flat=True)))
-    status = {p.public_id: (p.account_status, p.business_status)
-              for p in Partner.objects.all()}
+    status = {p.public_id: (p.account_status, p.business_status) for p in Partner.objects.all()}
     assert status == {
         "ok": ("VERIFIED", "CLOSED"),
         "mismatch": ("VERIFY_FAILED", "CLOSED"),
@@ -144,8 +185,11 @@ def test_account_change_triggers_reverification(portone):
     verify_partners(list(Partner.objects.values_list("pk", flat=True)))
     assert Partner.objects.get(public_id="r").account_status == "VERIFIED"
     portone.platform.partner.update_platform_partner(
-        id="r", account=UpdatePlatformPartnerBodyAccount(
-            bank="SHINHAN", currency="KRW", number="1001234560", holder="홍길동"))
+        id="r",
+        account=UpdatePlatformPartnerBodyAccount(
+            bank="SHINHAN", currency="KRW", number="1001234560", holder="홍길동"
+        ),
+    )
     partner = Partner.objects.get(public_id="r")
     assert partner.account_status == "NOT_VERIFIED"
     from django_q.models import OrmQ

@@ -54,10 +54,12 @@ def business(brn: str = VALID_BRN, **kw) -> CreatePlatformPartnerBodyType:
 def body(**overrides) -> dict:
     values = dict(
         name="가나다 상점",
-        contact=CreatePlatformPartnerBodyContact(name="이담당", email="owner@example.com",
-                                                 phone_number="010-1234-5678"),
-        account=CreatePlatformPartnerBodyAccount(bank="KOOKMIN", currency="KRW",
-                                                 number="110-123-456789", holder="주식회사 가나다"),
+        contact=CreatePlatformPartnerBodyContact(
+            name="이담당", email="owner@example.com", phone_number="010-1234-5678"
+        ),
+        account=CreatePlatformPartnerBodyAccount(
+            bank="KOOKMIN", currency="KRW", number="110-123-456789", holder="주식회사 가나다"
+        ),
         default_contract_id="c-1",
         tags=["패션", "신규"],
         type=business(),
@@ -97,8 +99,12 @@ def test_create_business_partner_returns_every_field(portone, contract):
 
 def test_personal_data_is_encrypted_at_rest(portone, contract):
     portone.platform.partner.create_platform_partner(
-        id="enc", **body(type=CreatePlatformPartnerBodyType(
-            wht_payer=CreatePlatformPartnerBodyTypeWhtPayer(birthdate="1990-01-31")))
+        id="enc",
+        **body(
+            type=CreatePlatformPartnerBodyType(
+                wht_payer=CreatePlatformPartnerBodyTypeWhtPayer(birthdate="1990-01-31")
+            )
+        ),
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -117,12 +123,22 @@ def test_personal_data_is_encrypted_at_rest(portone, contract):
 
 def test_individual_types(portone, contract):
     client = portone.platform.partner
-    wht = client.create_platform_partner(**body(type=CreatePlatformPartnerBodyType(
-        wht_payer=CreatePlatformPartnerBodyTypeWhtPayer(birthdate="1990-01-31")))).partner
+    wht = client.create_platform_partner(
+        **body(
+            type=CreatePlatformPartnerBodyType(
+                wht_payer=CreatePlatformPartnerBodyTypeWhtPayer(birthdate="1990-01-31")
+            )
+        )
+    ).partner
     assert type(wht.type).__name__ == "PlatformPartnerTypeWhtPayer"
     assert wht.type.birthdate == "1990-01-31"
-    other = client.create_platform_partner(**body(type=CreatePlatformPartnerBodyType(
-        non_wht_payer=CreatePlatformPartnerBodyTypeNonWhtPayer()))).partner
+    other = client.create_platform_partner(
+        **body(
+            type=CreatePlatformPartnerBodyType(
+                non_wht_payer=CreatePlatformPartnerBodyTypeNonWhtPayer()
+            )
+        )
+    ).partner
     assert type(other.type).__name__ == "PlatformPartnerTypeNonWhtPayer"
     assert other.type.birthdate is None
 
@@ -130,18 +146,43 @@ def test_individual_types(portone, contract):
 @pytest.mark.parametrize(
     ("overrides", "error", "needle"),
     [
-        ({"type": business("1208147522")}, errors.InvalidRequestError, "businessRegistrationNumber"),
-        ({"account": CreatePlatformPartnerBodyAccount(bank="NOT_A_BANK", currency="KRW",
-                                                      number="1234567", holder="x")},
-         errors.InvalidRequestError, "account.bank"),
-        ({"account": CreatePlatformPartnerBodyAccount(bank="KOOKMIN", currency="XYZ",
-                                                      number="1234567", holder="x")},
-         errors.PlatformCurrencyNotSupportedError, "account.currency"),
-        ({"default_contract_id": "missing"}, errors.PlatformContractNotFoundError,
-         "defaultContractId"),
-        ({"user_defined_properties": PlatformProperties(
-            additional_properties={"unknown": PlatformUserDefinedPropertyValue(string="x")})},
-         errors.PlatformUserDefinedPropertyNotFoundError, "unknown"),
+        (
+            {"type": business("1208147522")},
+            errors.InvalidRequestError,
+            "businessRegistrationNumber",
+        ),
+        (
+            {
+                "account": CreatePlatformPartnerBodyAccount(
+                    bank="NOT_A_BANK", currency="KRW", number="1234567", holder="x"
+                )
+            },
+            errors.InvalidRequestError,
+            "account.bank",
+        ),
+        (
+            {
+                "account": CreatePlatformPartnerBodyAccount(
+                    bank="KOOKMIN", currency="XYZ", number="1234567", holder="x"
+                )
+            },
+            errors.PlatformCurrencyNotSupportedError,
+            "account.currency",
+        ),
+        (
+            {"default_contract_id": "missing"},
+            errors.PlatformContractNotFoundError,
+            "defaultContractId",
+        ),
+        (
+            {
+                "user_defined_properties": PlatformProperties(
+                    additional_properties={"unknown": PlatformUserDefinedPropertyValue(string="x")}
+                )
+            },
+            errors.PlatformUserDefinedPropertyNotFoundError,
+            "unknown",
+        ),
         ({"tags": [str(i) for i in range(11)]}, errors.InvalidRequestError, "tags"),
     ],
 )
@@ -157,10 +198,17 @@ def test_bad_input_answers_the_sdk_error_and_writes_nothing(
 
 def test_missing_business_field_and_archived_contract(portone, contract):
     with pytest.raises(errors.InvalidRequestError) as exc:
-        portone.platform.partner.create_platform_partner(**body(type=CreatePlatformPartnerBodyType(
-            business=CreatePlatformPartnerBodyTypeBusiness(
-                company_name="", business_registration_number=VALID_BRN,
-                representative_name="김"))))
+        portone.platform.partner.create_platform_partner(
+            **body(
+                type=CreatePlatformPartnerBodyType(
+                    business=CreatePlatformPartnerBodyTypeBusiness(
+                        company_name="",
+                        business_registration_number=VALID_BRN,
+                        representative_name="김",
+                    )
+                )
+            )
+        )
     assert "companyName" in exc.value.message
     portone.platform.policy.archive_platform_contract(id="c-1")
     with pytest.raises(errors.PlatformContractNotFoundError):
@@ -177,10 +225,15 @@ def test_duplicate_id(portone, contract):
 
 def test_user_defined_properties_round_trip(portone, contract):
     UserDefinedProperty.objects.create(key="sellerGrade", label="셀러 등급")
-    partner = portone.platform.partner.create_platform_partner(**body(
-        user_defined_properties=PlatformProperties(
-            additional_properties={"sellerGrade": PlatformUserDefinedPropertyValue(string="VIP")})
-    )).partner
+    partner = portone.platform.partner.create_platform_partner(
+        **body(
+            user_defined_properties=PlatformProperties(
+                additional_properties={
+                    "sellerGrade": PlatformUserDefinedPropertyValue(string="VIP")
+                }
+            )
+        )
+    ).partner
     assert partner.user_defined_properties.additional_properties["sellerGrade"].string == "VIP"
 
 
@@ -200,8 +253,9 @@ def test_batch_is_all_or_nothing(portone, contract):
         client.create_platform_partners(partners=[item("b-4"), item("b-1")])
     assert exc.value.ids == ["b-1"]
     with pytest.raises(errors.PlatformContractsNotFoundError) as exc:
-        client.create_platform_partners(partners=[item("b-5"),
-                                                  item("b-6", default_contract_id="nope")])
+        client.create_platform_partners(
+            partners=[item("b-5"), item("b-6", default_contract_id="nope")]
+        )
     assert exc.value.ids == ["nope"]
     assert set(Partner.objects.values_list("public_id", flat=True)) == {"b-1", "b-2"}
 
@@ -215,9 +269,13 @@ def test_get_update_archive_recover(portone, contract):
         client.get_platform_partner(id="nope")
 
     updated = client.update_platform_partner(
-        id="u", name="새 이름", default_contract_id="c-2", tags=["VIP"],
-        account=UpdatePlatformPartnerBodyAccount(bank="SHINHAN", currency="KRW",
-                                                 number="100-200-300400", holder="가나다"),
+        id="u",
+        name="새 이름",
+        default_contract_id="c-2",
+        tags=["VIP"],
+        account=UpdatePlatformPartnerBodyAccount(
+            bank="SHINHAN", currency="KRW", number="100-200-300400", holder="가나다"
+        ),
     ).partner
     assert (updated.name, updated.default_contract_id, updated.tags) == ("새 이름", "c-2", ["VIP"])
     assert updated.account.bank == "SHINHAN"
@@ -225,12 +283,20 @@ def test_get_update_archive_recover(portone, contract):
     assert PartnerVersion.objects.filter(entity__public_id="u").count() == 2
 
     # changing type to an individual clears the business fields
-    changed = client.update_platform_partner(id="u", type=UpdatePlatformPartnerBodyType(
-        wht_payer=UpdatePlatformPartnerBodyTypeWhtPayer(birthdate="1985-05-05"))).partner
+    changed = client.update_platform_partner(
+        id="u",
+        type=UpdatePlatformPartnerBodyType(
+            wht_payer=UpdatePlatformPartnerBodyTypeWhtPayer(birthdate="1985-05-05")
+        ),
+    ).partner
     assert changed.type.birthdate == "1985-05-05"
     with pytest.raises(errors.PlatformInsufficientDataToChangePartnerTypeError):
-        client.update_platform_partner(id="u", type=UpdatePlatformPartnerBodyType(
-            business=UpdatePlatformPartnerBodyTypeBusiness(company_name="회사")))
+        client.update_platform_partner(
+            id="u",
+            type=UpdatePlatformPartnerBodyType(
+                business=UpdatePlatformPartnerBodyTypeBusiness(company_name="회사")
+            ),
+        )
 
     assert client.archive_platform_partner(id="u").partner.is_archived is True
     with pytest.raises(errors.PlatformArchivedPartnerError):
@@ -242,17 +308,26 @@ def test_list_filters_keywords_and_options(portone, contract):
     make_contract("c-2", name="두번째 계약")
     client = portone.platform.partner
     client.create_platform_partner(id="l-1", **body(tags=["패션"]))
-    client.create_platform_partner(id="l-2", **body(
-        name="홍길동", tags=["도서"], default_contract_id="c-2",
-        account=CreatePlatformPartnerBodyAccount(bank="SHINHAN", currency="USD",
-                                                 number="999-888-7777", holder="홍길동"),
-        type=CreatePlatformPartnerBodyType(wht_payer=CreatePlatformPartnerBodyTypeWhtPayer())))
+    client.create_platform_partner(
+        id="l-2",
+        **body(
+            name="홍길동",
+            tags=["도서"],
+            default_contract_id="c-2",
+            account=CreatePlatformPartnerBodyAccount(
+                bank="SHINHAN", currency="USD", number="999-888-7777", holder="홍길동"
+            ),
+            type=CreatePlatformPartnerBodyType(wht_payer=CreatePlatformPartnerBodyTypeWhtPayer()),
+        ),
+    )
     client.create_platform_partner(id="l-3", **body(tags=["패션", "VIP"]))
     client.archive_platform_partner(id="l-3")
 
     def ids(**kw):
-        return {p.id for p in client.get_platform_partners(
-            filter=PlatformPartnerFilterInput(**kw)).items}
+        return {
+            p.id
+            for p in client.get_platform_partners(filter=PlatformPartnerFilterInput(**kw)).items
+        }
 
     assert ids() == {"l-1", "l-2"}
     assert ids(is_archived=True) == {"l-3"}
@@ -268,8 +343,9 @@ def test_list_filters_keywords_and_options(portone, contract):
     assert ids(keyword=PlatformPartnerFilterInputKeyword(name="길동")) == {"l-2"}
     assert ids(keyword=PlatformPartnerFilterInputKeyword(account_number="9998887777")) == {"l-2"}
     assert ids(keyword=PlatformPartnerFilterInputKeyword(account_number="6789")) == {"l-1"}
-    assert ids(keyword=PlatformPartnerFilterInputKeyword(
-        business_registration_number="120-81")) == {"l-1"}
+    assert ids(
+        keyword=PlatformPartnerFilterInputKeyword(business_registration_number="120-81")
+    ) == {"l-1"}
     assert ids(keyword=PlatformPartnerFilterInputKeyword(email="owner@")) == {"l-1", "l-2"}
     assert ids(keyword=PlatformPartnerFilterInputKeyword(account_holder="홍")) == {"l-2"}
     assert ids(keyword=PlatformPartnerFilterInputKeyword(default_contract_id="c-2")) == {"l-2"}
@@ -280,7 +356,9 @@ def test_list_filters_keywords_and_options(portone, contract):
     options = portone.platform.get_platform_partner_filter_options()
     assert options.tags == ["도서", "패션"]
     assert {(c.id, c.name) for c in options.contract_summary} == {
-        ("c-1", "기본 계약"), ("c-2", "두번째 계약")}
+        ("c-1", "기본 계약"),
+        ("c-2", "두번째 계약"),
+    }
     archived_options = portone.platform.get_platform_partner_filter_options(is_archived=True)
     assert archived_options.tags == ["VIP", "패션"]
     assert client.get_platform_partners(test=True).items == []
@@ -297,14 +375,17 @@ def test_schedule_family(portone, contract):
     assert datetime.fromisoformat(scheduled.applied_at) == when
     assert portone.platform.partner.get_platform_partner(id="s").name == "가나다 상점"
     with pytest.raises(errors.PlatformPartnerScheduleAlreadyExistsError):
-        platform.schedule_partner(id="s", update=UpdatePlatformPartnerBody(name="x"),
-                                  applied_at=when.isoformat())
+        platform.schedule_partner(
+            id="s", update=UpdatePlatformPartnerBody(name="x"), applied_at=when.isoformat()
+        )
     with pytest.raises(errors.PlatformCannotArchiveScheduledPartnerError):
         portone.platform.partner.archive_platform_partner(id="s")
     assert platform.get_platform_partner_schedule(id="s").name == "예약 이름"
     rescheduled = platform.reschedule_partner(
-        id="s", update=UpdatePlatformPartnerBody(tags=["예약"]),
-        applied_at=(when + timedelta(days=1)).isoformat()).scheduled_partner
+        id="s",
+        update=UpdatePlatformPartnerBody(tags=["예약"]),
+        applied_at=(when + timedelta(days=1)).isoformat(),
+    ).scheduled_partner
     assert rescheduled.tags == ["예약"]
     assert rescheduled.name == "가나다 상점"
     platform.cancel_platform_partner_schedule(id="s")
@@ -323,24 +404,33 @@ def test_bulk_schedule_by_filter(portone, contract):
         update=SchedulePlatformPartnersBodyUpdate(memo="일괄 예약"),
         applied_at=when,
     )
-    assert set(PartnerVersion.objects.filter(state="SCHEDULED").values_list(
-        "entity__public_id", flat=True)) == {"x-1", "x-2"}
+    assert set(
+        PartnerVersion.objects.filter(state="SCHEDULED").values_list("entity__public_id", flat=True)
+    ) == {"x-1", "x-2"}
     with pytest.raises(errors.PlatformPartnerSchedulesAlreadyExistError) as exc:
         portone.platform.schedule_platform_partners(
             filter=PlatformPartnerFilterInput(ids=["x-1", "x-3"]),
-            update=SchedulePlatformPartnersBodyUpdate(memo="또"), applied_at=when)
+            update=SchedulePlatformPartnersBodyUpdate(memo="또"),
+            applied_at=when,
+        )
     assert exc.value.ids == ["x-1"]
     with pytest.raises(errors.InvalidRequestError):
         portone.platform.schedule_platform_partners(
             filter=PlatformPartnerFilterInput(ids=["x-3"]),
-            update=SchedulePlatformPartnersBodyUpdate(type=SchedulePlatformPartnersBodyUpdateType(
-                wht_payer=SchedulePlatformPartnersBodyUpdateTypeWhtPayer())),
-            applied_at=when)
+            update=SchedulePlatformPartnersBodyUpdate(
+                type=SchedulePlatformPartnersBodyUpdateType(
+                    wht_payer=SchedulePlatformPartnersBodyUpdateTypeWhtPayer()
+                )
+            ),
+            applied_at=when,
+        )
     client.archive_platform_partner(id="x-3")
     with pytest.raises(errors.PlatformArchivedPartnersCannotBeScheduledError):
         portone.platform.schedule_platform_partners(
             filter=PlatformPartnerFilterInput(is_archived=True),
-            update=SchedulePlatformPartnersBodyUpdate(memo="보관"), applied_at=when)
+            update=SchedulePlatformPartnersBodyUpdate(memo="보관"),
+            applied_at=when,
+        )
 
 
 def test_test_mode_is_separate(portone, contract):
