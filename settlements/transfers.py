@@ -342,9 +342,7 @@ def _external_payment(payment_id: str, detail: dict, *, is_for_test: bool) -> Pa
     return payment
 
 
-def _check_payment_caps(
-    payment: Payment, result: calc.OrderSettlement, *, partner: Partner, setting: PlatformSetting
-) -> None:
+def _check_payment_caps(payment: Payment, result: calc.OrderSettlement) -> None:
     """domain.md §7.4, §12.15: ORDER transfers of a PortOne payment never exceed what was paid."""
     if payment.kind != Payment.Kind.PORT_ONE or payment.total_amount is None:
         return
