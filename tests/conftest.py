@@ -1,19 +1,31 @@
 import pytest
 from portone_server_sdk import PortOneClient
 
-from core.models import ApiSecret
+from core.models import ApiSecret, hash_secret
+
+# One secret value for the whole run: building a PortOneClient creates dozens of httpx clients
+# (about a second), so the SDK client is built once per session and each test only (re)creates
+# the secret's row in its fresh database.
+TEST_SECRET = "sk_test_" + "0123456789abcdef" * 3
 
 
 @pytest.fixture
 def api_secret(db) -> str:
-    _obj, raw = ApiSecret.issue(name="test integrator")
-    return raw
+    ApiSecret.objects.create(
+        name="test integrator", prefix=TEST_SECRET[:8], secret_hash=hash_secret(TEST_SECRET)
+    )
+    return TEST_SECRET
+
+
+@pytest.fixture(scope="session")
+def _session_sdk(live_server) -> PortOneClient:
+    return PortOneClient(secret=TEST_SECRET, base_url=live_server.url)
 
 
 @pytest.fixture
-def portone(live_server, api_secret) -> PortOneClient:
+def portone(_session_sdk, api_secret) -> PortOneClient:
     """The official SDK pointed at our live server."""
-    return PortOneClient(secret=api_secret, base_url=live_server.url)
+    return _session_sdk
 
 
 @pytest.fixture
