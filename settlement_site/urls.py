@@ -3,10 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
+    path("admin/settlements/tools/", include("settlements.admin_views")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("platform/", include("policies.urls")),
     path("platform/", include("partners.urls")),
+    path("platform/", include("settlements.urls_summaries")),
     path("platform/", include("settlements.urls_transfers")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
