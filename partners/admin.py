@@ -5,8 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core import versioning
-from core.errors import ApiError
+from core.admin_actions import ArchiveActionsMixin
 from partners import services
 from partners.models import (
     AccountVerification,
@@ -48,7 +47,8 @@ class TagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
+    kind = services.PARTNER
     list_display = (
         "public_id",
         "name",
@@ -224,32 +224,11 @@ class PartnerAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return (*self.readonly_fields, "account_number_full", "birthdate_full")
 
-    def get_queryset(self, request):
-        versioning.promote_due(services.PARTNER)
-        return super().get_queryset(request)
+    def archive_one(self, obj) -> None:
+        services.partner_archive(public_id=obj.public_id, is_for_test=obj.is_for_test)
 
-    @admin.action(description=_("선택한 파트너 보관"))
-    def archive_selected(self, request, queryset):
-        done, refused = 0, []
-        for partner in queryset:
-            try:
-                versioning.entity_archive(
-                    services.PARTNER, public_id=partner.public_id, is_for_test=partner.is_for_test
-                )
-                done += 1
-            except ApiError as exc:
-                refused.append(f"{partner.public_id}: {exc.message}")
-        self.message_user(request, f"{done}명 보관했습니다.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
-
-    @admin.action(description=_("선택한 파트너 복원"))
-    def recover_selected(self, request, queryset):
-        for partner in queryset:
-            versioning.entity_recover(
-                services.PARTNER, public_id=partner.public_id, is_for_test=partner.is_for_test
-            )
-        self.message_user(request, f"{queryset.count()}명 복원했습니다.", messages.SUCCESS)
+    def recover_one(self, obj) -> None:
+        services.partner_recover(public_id=obj.public_id, is_for_test=obj.is_for_test)
 
     @admin.action(description=_("계좌·사업자 상태 다시 확인"))
     def reverify_selected(self, request, queryset):

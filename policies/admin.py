@@ -2,15 +2,15 @@
 creates versions and respects archive/schedule rules exactly like the API."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import versioning
+from core.admin_actions import ArchiveActionsMixin
 from core.admin_widgets import MilliPercentField
-from core.errors import ApiError
 from policies import services
 from policies.models import (
     AdditionalFeePolicy,
@@ -53,7 +53,7 @@ class AdditionalFeePolicyVersionInline(VersionInline):
     model = AdditionalFeePolicyVersion
 
 
-class VersionedAdmin(SimpleHistoryAdmin):
+class VersionedAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
     """Shared list behaviour, archive/recover actions and versioned saves."""
 
     kind: versioning.Kind
@@ -81,33 +81,6 @@ class VersionedAdmin(SimpleHistoryAdmin):
                 self.kind, public_id=obj.public_id, is_for_test=obj.is_for_test, terms=terms
             )
         obj.pk = saved.pk
-
-    @admin.action(description=_("선택한 항목 보관"))
-    def archive_selected(self, request, queryset):
-        done, refused = 0, []
-        for obj in queryset:
-            try:
-                versioning.entity_archive(
-                    self.kind, public_id=obj.public_id, is_for_test=obj.is_for_test
-                )
-                done += 1
-            except ApiError as exc:
-                refused.append(f"{obj.public_id}: {exc.message}")
-        self.message_user(request, f"{done}건 보관했습니다.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
-
-    @admin.action(description=_("선택한 항목 복원"))
-    def recover_selected(self, request, queryset):
-        for obj in queryset:
-            versioning.entity_recover(
-                self.kind, public_id=obj.public_id, is_for_test=obj.is_for_test
-            )
-        self.message_user(request, f"{queryset.count()}건 복원했습니다.", messages.SUCCESS)
-
-    def get_queryset(self, request):
-        versioning.promote_due(self.kind)
-        return super().get_queryset(request)
 
 
 class VersionedForm(forms.ModelForm):
