@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("platform/", include("policies.urls")),
     path("platform/", include("partners.urls")),
+    path("platform/", include("settlements.urls")),
     path("platform/", include("settlements.urls_summaries")),
     path("platform/", include("settlements.urls_transfers")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

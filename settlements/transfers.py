@@ -28,6 +28,11 @@ from policies.api import additional_fee_policy_json, contract_json, discount_sha
 from policies.models import Contract, PlatformSetting
 from settlements import calculation as calc
 from settlements import codec, dates
+from settlements.aggregation import (
+    gather_now_for,
+    lock_partner_settlements,
+    partner_settlements_recompute,
+)
 from settlements.models import (
     AMOUNT_FIELDS,
     ClosedDay,
@@ -492,10 +497,6 @@ def order_transfer_create(*, is_for_test: bool, data: dict[str, Any]) -> Transfe
 def _after_create(transfer: Transfer) -> Transfer:
     """A transfer that is already SETTLED joins its partner settlement at once (§8.1)."""
     if transfer.status == TransferStatus.SETTLED:
-        try:
-            from settlements.aggregation import gather_now_for
-        except ImportError:  # aggregation arrives with the partner-settlement module
-            return transfer
         gather_now_for([transfer.pk])
         transfer.refresh_from_db()
     return transfer
@@ -785,10 +786,6 @@ def manual_transfers_create(*, is_for_test: bool, rows: list[dict[str, Any]]) ->
             ) from None
         settled = [t.pk for t in created if t.status == TransferStatus.SETTLED and t.pk]
         if settled:
-            try:
-                from settlements.aggregation import gather_now_for
-            except ImportError:
-                return created
             gather_now_for(settled)
         return created
 
@@ -814,8 +811,9 @@ DELETABLE_TRANSFER_STATUSES = (TransferStatus.SCHEDULED, TransferStatus.IN_PROCE
 def transfer_delete(*, public_id: str, is_for_test: bool) -> None:
     """domain.md §7.8: SCHEDULED / IN_PROCESS, or SETTLED while its partner settlement may still
     be deleted (then that settlement is recomputed)."""
+    lock_partner_settlements()  # a concurrent payout must not take the settlement meanwhile
     transfer = (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("partner_settlement")
         .filter(public_id=public_id, is_for_test=is_for_test)
         .first()
@@ -841,8 +839,4 @@ def transfer_delete(*, public_id: str, is_for_test: bool) -> None:
         )
     transfer.delete()
     if settlement is not None:
-        try:
-            from settlements.aggregation import partner_settlements_recompute
-        except ImportError:
-            return
         partner_settlements_recompute([settlement.pk])

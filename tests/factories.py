@@ -105,3 +105,49 @@ def make_partner(
             {"id": public_id or f"partner-{next(_seq)}", "contract_id": contract_id, "terms": base}
         ],
     )[0]
+
+
+def make_transfer(
+    partner,
+    *,
+    type: str = "ORDER",
+    status: str = "SETTLED",
+    settlement_date=None,
+    settlement_start_date=None,
+    currency: str = "KRW",
+    contract=None,
+    amounts: dict[str, int] | None = None,
+    public_id: str | None = None,
+    original=None,
+    **fields: Any,
+):
+    """A Transfer row written directly (the transfer services are tested elsewhere).
+
+    ORDER/ORDER_CANCEL default to the partner's default contract and a start date 3 days before
+    the settlement date; MANUAL has neither. `amounts` uses wire names (`{"settlement": 900}`).
+    """
+    from datetime import date, timedelta
+
+    from settlements.models import Transfer, TransferType
+
+    settlement_date = settlement_date or date(2026, 3, 10)
+    if type != TransferType.MANUAL:
+        contract = contract or partner.default_contract
+        settlement_start_date = settlement_start_date or settlement_date - timedelta(days=3)
+    transfer = Transfer(
+        public_id=public_id or f"transfer-{next(_seq)}",
+        is_for_test=partner.is_for_test,
+        type=type,
+        status=status,
+        partner=partner,
+        contract=contract,
+        settlement_start_date=settlement_start_date,
+        settlement_date=settlement_date,
+        settlement_currency=currency,
+        original=original,
+        snapshot={},
+        **fields,
+    )
+    transfer.set_amounts(amounts or {})
+    transfer.save()
+    return transfer

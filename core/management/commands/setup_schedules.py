@@ -6,6 +6,7 @@ SCHEDULES = {
     "promote-due-policy-versions": ("policies.tasks.promote_due_versions", Schedule.MINUTES, 1),
     "promote-due-partner-versions": ("partners.tasks.promote_due_partners", Schedule.MINUTES, 1),
     "purge-idempotency-keys": ("core.tasks.purge_idempotency_keys", Schedule.HOURLY, None),
+    "settle-transfers": ("settlements.tasks.advance_and_gather", Schedule.HOURLY, None),
 }
 
 

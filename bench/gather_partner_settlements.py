@@ -1,0 +1,259 @@
+"""Gathering SETTLED transfers into partner settlements (settlements.aggregation), on whatever
+database DATABASE_URL selects (SQLite by default).
+
+    .venv/bin/python bench/gather_partner_settlements.py [--transfers 1000000] [--partners 2000]
+    scripts/with-postgres.sh sh -c '.venv/bin/python manage.py migrate -v0 && \
+        .venv/bin/python bench/gather_partner_settlements.py'
+
+Target (PostgreSQL): 1,000,000 transfers of one settlement date gathered in < 5 s.
+Inserts the transfers (COPY on PostgreSQL, bulk_create elsewhere) for ~2,000 partners on one date
+— 90 % ORDER, 8 % ORDER_CANCEL, 2 % MANUAL, over two contracts — then times
+`partner_settlements_gather` and checks the totals. Everything runs in the test namespace
+(is_for_test=True) under a fresh id prefix and is deleted afterwards (transfers, settlements and
+their history, partners, contracts, queued verification tasks), unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settlement_site.settings")
+
+import django
+
+django.setup()
+logging.getLogger("django-q").setLevel(logging.WARNING)
+
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Sum  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_q.models import OrmQ  # noqa: E402
+from ulid import ULID  # noqa: E402
+
+from core import versioning  # noqa: E402
+from partners.models import Partner  # noqa: E402
+from partners.services import partners_create  # noqa: E402
+from policies.models import Contract, CycleMethod, DatePolicy, FeeType, Payer  # noqa: E402
+from policies.services import CONTRACT  # noqa: E402
+from settlements import aggregation  # noqa: E402
+from settlements.models import AMOUNT_COLUMNS, PartnerSettlement, Transfer  # noqa: E402
+
+SETTLEMENT_DATE = date(2031, 1, 15)  # far from any real data in the test namespace
+
+
+def make_contract(prefix: str, n: int) -> Contract:
+    return versioning.entity_create(
+        CONTRACT,
+        public_id=f"{prefix}contract-{n}",
+        is_for_test=True,
+        terms={
+            "name": f"벤치마크 계약 {n}",
+            "memo": None,
+            "fee_type": FeeType.FIXED_RATE,
+            "fee_rate": 10_000,
+            "fee_amount": None,
+            "lag_days": 3,
+            "date_policy": DatePolicy.HOLIDAY_BEFORE,
+            "cycle_method": CycleMethod.DAILY,
+            "days_of_week": [],
+            "days_of_month": [],
+            "manual_dates": [],
+            "platform_fee_vat_payer": Payer.PARTNER,
+            "subtract_payment_vat_amount": False,
+        },
+    )
+
+
+def make_partners(prefix: str, count: int, contracts: list[Contract]) -> list[Partner]:
+    items = [
+        {
+            "id": f"{prefix}p{i}",
+            "contract_id": contracts[i % len(contracts)].public_id,
+            "terms": {
+                "name": f"벤치 파트너 {i}",
+                "memo": None,
+                "tags": [],
+                "user_defined_properties": {},
+                "contact_name": "담당자",
+                "contact_email": "bench@example.com",
+                "contact_phone": None,
+                "bank": "KOOKMIN",
+                "account_currency": "KRW",
+                "account_number": "11012345678905",
+                "account_holder": "홍길동",
+                "partner_type": "NON_WHT_PAYER",
+            },
+        }
+        for i in range(count)
+    ]
+    return partners_create(is_for_test=True, items=items)
+
+
+def transfer_rows(prefix: str, count: int, partners: list[Partner], contracts: list[Contract]):
+    """(column -> value) per transfer; amounts in the ratio of a 10 % fee on the order."""
+    rng = random.Random(20310115)
+    now = timezone.now()
+    start = SETTLEMENT_DATE - timedelta(days=3)
+    for i in range(count):
+        partner = partners[rng.randrange(len(partners))]
+        roll = rng.random()
+        type_ = "ORDER" if roll < 0.90 else "ORDER_CANCEL" if roll < 0.98 else "MANUAL"
+        order = rng.randrange(1_000, 500_000)
+        fee = order // 10
+        amounts = dict.fromkeys(AMOUNT_COLUMNS, 0)
+        if type_ == "MANUAL":
+            amounts["amount_settlement"] = rng.randrange(-50_000, 50_000)
+        else:
+            amounts.update(
+                amount_order=order,
+                amount_payment=order,
+                amount_payment_supply=order * 10 // 11,
+                amount_payment_vat=order - order * 10 // 11,
+                amount_platform_fee=fee,
+                amount_platform_fee_vat=fee // 10,
+                amount_settlement=order - fee - fee // 10,
+            )
+        manual = type_ == "MANUAL"
+        yield {
+            "public_id": f"{prefix}{i}",
+            "is_for_test": True,
+            "type": type_,
+            "status": "SETTLED",
+            "partner_id": partner.pk,
+            "contract_id": None if manual else contracts[i % len(contracts)].pk,
+            "settlement_start_date": None if manual else start - timedelta(days=i % 5),
+            "settlement_date": SETTLEMENT_DATE,
+            "settlement_date_explicit": False,
+            "settlement_currency": "KRW",
+            "memo": None,
+            "user_defined_properties": "[]",
+            "parameters": "{}",
+            "payment_id": None,
+            "payment_public_id": "" if manual else f"pay-{i}",
+            "original_id": None,
+            "cancellation_id": "",
+            "cancelled_at": None,
+            "snapshot": "{}",
+            "calc_input": "{}",
+            "partner_settlement_id": None,
+            "created_at": now,
+            "updated_at": now,
+            **amounts,
+        }
+
+
+def insert_transfers(rows) -> None:
+    columns = [f.column for f in Transfer._meta.concrete_fields if f.column != "id"]
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Transfer._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        # Real transfers are created days before their settlement date, so autovacuum has long
+        # processed them (statistics, hint bits) when they are gathered: do the same here.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        return
+    fields = {f.column: f.attname for f in Transfer._meta.concrete_fields}
+    batch: list[Transfer] = []
+    with transaction.atomic():
+        for row in rows:
+            row = {**row, "user_defined_properties": [], "parameters": {}}
+            row.update(snapshot={}, calc_input={})
+            batch.append(Transfer(**{fields[c]: v for c, v in row.items()}))
+            if len(batch) == 10_000:
+                Transfer.objects.bulk_create(batch)
+                batch.clear()
+        Transfer.objects.bulk_create(batch)
+
+
+def cleanup(prefix: str, contracts: list[Contract], queue_floor: int) -> None:
+    settlements = PartnerSettlement.objects.filter(
+        is_for_test=True, partner__public_id__startswith=prefix
+    )
+    PartnerSettlement.history.filter(id__in=list(settlements.values_list("pk", flat=True))).delete()
+    with connection.cursor() as cursor:  # a plain DELETE: no per-row history for bench rows
+        cursor.execute(
+            f"DELETE FROM {connection.ops.quote_name(Transfer._meta.db_table)} "
+            "WHERE is_for_test = %s AND public_id LIKE %s",
+            [True, f"{prefix}%"],
+        )
+    settlements.delete()
+    Partner.history.filter(is_for_test=True, public_id__startswith=prefix).delete()
+    Partner.objects.filter(is_for_test=True, public_id__startswith=prefix).delete()
+    OrmQ.objects.filter(pk__gt=queue_floor).delete()  # verification tasks partner creation queued
+    for contract in contracts:
+        Contract.history.filter(public_id=contract.public_id).delete()
+        contract.delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--transfers", type=int, default=1_000_000)
+    parser.add_argument("--partners", type=int, default=2_000)
+    parser.add_argument("--keep", action="store_true", help="leave the rows in the database")
+    args = parser.parse_args()
+
+    prefix = f"bench-{ULID()}-"
+    queue_floor = OrmQ.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    contracts = [make_contract(prefix, n) for n in (1, 2)]
+    try:
+        t0 = time.perf_counter()
+        partners = make_partners(prefix, args.partners, contracts)
+        t1 = time.perf_counter()
+        rows = transfer_rows(prefix, args.transfers, partners, contracts)
+        insert_transfers(rows)
+        t2 = time.perf_counter()
+        print(
+            f"{connection.vendor}: {args.partners:,} partners in {t1 - t0:.1f} s, "
+            f"{args.transfers:,} transfers inserted in {t2 - t1:.1f} s",
+            flush=True,
+        )
+
+        t3 = time.perf_counter()
+        gathered = aggregation.partner_settlements_gather(
+            settlement_date=SETTLEMENT_DATE, is_for_test=True
+        )
+        seconds = time.perf_counter() - t3
+
+        settlements = PartnerSettlement.objects.filter(
+            is_for_test=True, partner__public_id__startswith=prefix
+        )
+        transfers = Transfer.objects.filter(is_for_test=True, public_id__startswith=prefix)
+        assert gathered == args.transfers, (gathered, args.transfers)
+        assert not transfers.filter(partner_settlement__isnull=True).exists()
+        expected = transfers.aggregate(s=Sum("amount_settlement"), f=Sum("amount_platform_fee"))
+        got = settlements.aggregate(
+            s=Sum("amount_settlement"), f=Sum("amount_platform_fee"), n=Sum("transfer_count")
+        )
+        assert (got["s"], got["f"], got["n"]) == (expected["s"], expected["f"], args.transfers)
+        print(
+            f"gathered {gathered:,} transfers into {settlements.count():,} partner settlements "
+            f"in {seconds:.2f} s ({gathered / seconds:,.0f} transfers/s); totals verified",
+            flush=True,
+        )
+        t4 = time.perf_counter()
+        again = aggregation.partner_settlements_gather(
+            settlement_date=SETTLEMENT_DATE, is_for_test=True
+        )
+        print(f"second run: {again} transfers in {time.perf_counter() - t4:.2f} s (idempotent)")
+    finally:
+        if not args.keep:
+            cleanup(prefix, contracts, queue_floor)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,711 @@
+"""Partner settlements (정산 내역): transfer status advance, aggregation of SETTLED transfers,
+deletion, manual status changes and payout completion. domain.md §7.3, §8.1, §8.2, §12.17–§12.19.
+
+What this module must NOT do:
+* loop over transfers in Python — every step touching transfers is one SQL statement over the
+  set, so a day of 10^6 transfers costs one pass (bench/gather_partner_settlements.py);
+* compute money — settlement totals are plain column sums of the transfers' amounts, which
+  settlements.calculation produced;
+* know about HTTP — errors are core.errors.ApiError with the SDK's types; the API and the admin
+  translate them.
+
+Concurrency: every writer of partner settlements (gather, recompute, delete, manual status change,
+payout completion) first calls `lock_partner_settlements()`, a transaction-scoped lock, so two
+gathers never create the same settlement twice and a payout never claims a settlement while a
+gather is adding transfers to it. On top of that, transfers are claimed with
+`partner_settlement_id IS NULL` in the UPDATE itself and settlements are paid with a conditional
+UPDATE (`status IN payable`), so even a writer that forgot the lock cannot double-assign or pay
+twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Exists,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from ulid import ULID
+
+from core.api import graphql_id, unique_list
+from core.errors import ApiError, conflict, invalid_request
+from partners.models import Partner
+from settlements.models import (
+    AMOUNT_COLUMNS,
+    DELETABLE_SETTLEMENT_STATUSES,
+    MANUAL_SETTLEMENT_TRANSITIONS,
+    PAYABLE_SETTLEMENT_STATUSES,
+    PartnerSettlement,
+    PartnerSettlementStatus,
+    Transfer,
+    TransferStatus,
+    TransferType,
+)
+
+# pg_advisory_xact_lock key shared by every process that writes partner settlements.
+SETTLEMENT_LOCK_KEY = 0x5E77_1E_0001
+# Keys (= target settlements) per assignment statement. SQLite binds at most 32,766 parameters
+# (7 per key); PostgreSQL gets its parameters inlined by psycopg's client-side binding, so one
+# statement can carry every key of a day.
+SQLITE_KEY_CHUNK = 4_000
+KEY_CHUNK = 50_000
+# Until payouts have their own models, the bulk payout id of a completion is kept in the audit
+# history of the paid settlements (history_change_reason, 100 characters).
+BULK_PAYOUT_MARKER = "bulkPayout:"
+BULK_PAYOUT_ID_MAX_LENGTH = 100 - len(BULK_PAYOUT_MARKER)
+
+Key = tuple[bool, int, date, str, str, int]  # is_for_test, partner, date, type, currency, contract
+
+
+def lock_partner_settlements() -> None:
+    """Serialise writers of partner settlements until the current transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock (released by COMMIT/ROLLBACK, so a crashed
+    worker never leaves it behind). SQLite: nothing to do — the project opens every transaction
+    with BEGIN IMMEDIATE (settings.DATABASES OPTIONS), which already takes the database's single
+    write lock.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_partner_settlements() must be called inside transaction.atomic")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SETTLEMENT_LOCK_KEY])
+
+
+def _key_chunk() -> int:
+    return SQLITE_KEY_CHUNK if connection.vendor == "sqlite" else KEY_CHUNK
+
+
+def _id_chunk() -> int:
+    """Ids per IN (...) list, leaving room for the keys in the same statement on SQLite."""
+    return 1_000 if connection.vendor == "sqlite" else KEY_CHUNK
+
+
+def new_partner_settlement_id() -> str:
+    return str(ULID())
+
+
+# --- transfer status ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def transfers_advance_statuses(*, today: date | None = None) -> dict[str, int]:
+    """SCHEDULED -> IN_PROCESS once the settlement start date is reached, IN_PROCESS -> SETTLED
+    once the settlement date is reached (domain.md §7.3, §12.17). "Today" is the KST date.
+
+    Two set-based UPDATEs, in this order so a transfer whose both dates have passed (a late job,
+    an explicit past settlementDate) goes straight to SETTLED in one run. Status changes made here
+    are not copied to the audit history: they follow from the dates alone and are reproducible,
+    and a history row per transfer would double a table of millions of rows every day.
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    started = Transfer.objects.filter(
+        status=TransferStatus.SCHEDULED, settlement_start_date__lte=today
+    ).update(status=TransferStatus.IN_PROCESS, updated_at=now)
+    settled = Transfer.objects.filter(
+        status=TransferStatus.IN_PROCESS, settlement_date__lte=today
+    ).update(status=TransferStatus.SETTLED, updated_at=now)
+    return {"in_process": started, "settled": settled}
+
+
+def settle_due(*, today: date | None = None) -> dict[str, int]:
+    """The hourly job (and the admin's "정산 내역 생성(지금)"): advance statuses, then gather."""
+    result = transfers_advance_statuses(today=today)
+    result["gathered"] = partner_settlements_gather()
+    return result
+
+
+# --- gather -------------------------------------------------------------------------------------
+
+
+def _transfer_contract_key() -> Case:
+    """The contract part of the aggregation key: only ORDER/ORDER_CANCEL settle per contract
+    (domain.md §8.1); 0 stands for "no contract" so the key compares with `=` in SQL."""
+    return Case(
+        When(type=TransferType.MANUAL, then=Value(0)),
+        default=Coalesce("contract_id", Value(0)),
+        output_field=BigIntegerField(),
+    )
+
+
+def _pending_transfers(
+    *, settlement_date: date | None, is_for_test: bool | None, transfer_ids: Sequence[int] | None
+) -> QuerySet:
+    qs = Transfer.objects.filter(status=TransferStatus.SETTLED, partner_settlement__isnull=True)
+    if settlement_date is not None:
+        qs = qs.filter(settlement_date=settlement_date)
+    if is_for_test is not None:
+        qs = qs.filter(is_for_test=is_for_test)
+    if transfer_ids is not None:
+        qs = qs.filter(pk__in=transfer_ids)
+    return qs
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _assignment_update(
+    *,
+    targets: Sequence[tuple[Key, int]],
+    is_for_test: bool | None,
+    transfer_ids: Sequence[int] | None,
+    now: datetime,
+) -> tuple[str, list[Any]]:
+    """UPDATE ... FROM (VALUES key -> target): every unassigned SETTLED transfer takes the id of
+    the target settlement of its key. `partner_settlement_id IS NULL` in the WHERE clause is the
+    claim: a transfer another transaction assigned first (and committed) is skipped, never
+    reassigned. The keys travel as a VALUES list, so the statement is one pass over the transfers
+    whatever the number of keys."""
+    t = _q(Transfer._meta.db_table)
+    dates = sorted({key[2] for key, _ in targets})
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(targets))
+    # VALUES columns are named column1..column7 on both PostgreSQL and SQLite.
+    sql = f"""
+        UPDATE {t}
+        SET {_q("partner_settlement_id")} = k.column7, {_q("updated_at")} = %s
+        FROM (VALUES {rows}) AS k
+        WHERE {t}.{_q("status")} = %s
+          AND {t}.{_q("partner_settlement_id")} IS NULL
+          AND {t}.{_q("settlement_date")} IN ({_marks(dates)})
+          AND {t}.{_q("is_for_test")} = k.column1
+          AND {t}.{_q("partner_id")} = k.column2
+          AND {t}.{_q("settlement_date")} = k.column3
+          AND {t}.{_q("type")} = k.column4
+          AND {t}.{_q("settlement_currency")} = k.column5
+          AND CASE WHEN {t}.{_q("type")} = %s THEN 0
+                   ELSE COALESCE({t}.{_q("contract_id")}, 0) END = k.column6
+    """
+    params: list[Any] = [now]
+    for key, target in targets:
+        params.extend((*key, target))
+    params.extend([TransferStatus.SETTLED, *dates, TransferType.MANUAL])
+    if is_for_test is not None:
+        sql += f" AND {t}.{_q('is_for_test')} = %s"
+        params.append(is_for_test)
+    if transfer_ids is not None:
+        sql += f" AND {t}.{_q('id')} IN ({_marks(transfer_ids)})"
+        params.extend(transfer_ids)
+    return sql, params
+
+
+def _assign_and_total(
+    *,
+    targets: Sequence[tuple[Key, int]],
+    is_for_test: bool | None,
+    transfer_ids: Sequence[int] | None,
+    now: datetime,
+) -> int:
+    """Assign the pending transfers to their targets and bring the targets' totals up to date;
+    returns the number of transfers assigned.
+
+    PostgreSQL: one statement — the assignment runs in a data-modifying CTE whose RETURNING rows
+    (exactly the transfers this statement claimed) are summed per settlement and added to the
+    settlements' totals, so the transfers are read once. Elsewhere (SQLite): the assignment, then
+    `_recompute_totals` of the targets from all their members.
+    """
+    update, params = _assignment_update(
+        targets=targets, is_for_test=is_for_test, transfer_ids=transfer_ids, now=now
+    )
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(update, params)
+            assigned = cursor.rowcount
+        _recompute_totals([pk for _, pk in targets], now)
+        return assigned
+
+    t, ps = _q(Transfer._meta.db_table), _q(PartnerSettlement._meta.db_table)
+    # The settlement_date condition below is redundant (the targets have these dates) but lets the
+    # hash join read only the day's settlements instead of the whole table.
+    dates = sorted({key[2] for key, _ in targets})
+    returning = ", ".join(
+        f"{t}.{_q(c)}" for c in ("partner_settlement_id", *AMOUNT_COLUMNS, "settlement_start_date")
+    )
+    sums = ", ".join(f"SUM({_q(c)}) AS {_q(c)}" for c in AMOUNT_COLUMNS)
+    adds = ", ".join(f"{_q(c)} = {ps}.{_q(c)} + m.{_q(c)}" for c in AMOUNT_COLUMNS)
+    start = _q("settlement_start_date")
+    sql = f"""
+        WITH moved AS ({update} RETURNING {returning}),
+        totals AS (
+            SELECT {_q("partner_settlement_id")} AS sid, {sums}, COUNT(*) AS n,
+                   MIN({start}) AS start_from, MAX({start}) AS start_until
+            FROM moved GROUP BY {_q("partner_settlement_id")}
+        ),
+        added AS (
+            UPDATE {ps}
+            SET {adds},
+                {_q("transfer_count")} = {ps}.{_q("transfer_count")} + m.n,
+                {_q("settlement_start_date_from")} =
+                    LEAST({ps}.{_q("settlement_start_date_from")}, m.start_from),
+                {_q("settlement_start_date_until")} =
+                    GREATEST({ps}.{_q("settlement_start_date_until")}, m.start_until),
+                {_q("updated_at")} = %s
+            FROM totals AS m
+            WHERE {ps}.{_q("id")} = m.sid AND {ps}.{_q("settlement_date")} IN ({_marks(dates)})
+            RETURNING m.n
+        )
+        SELECT COALESCE(SUM(n), 0) FROM added
+    """
+    with connection.cursor() as cursor, _bulk_statement_settings(cursor):
+        cursor.execute(sql, [*params, now, *dates])
+        return int(cursor.fetchone()[0])
+
+
+@contextmanager
+def _bulk_statement_settings(cursor) -> Iterator[None]:
+    """PostgreSQL settings for the one big gather statement, restored right after it:
+
+    * no nested loops — the planner cannot estimate a VALUES list joined on six columns (it
+      guesses one row) and would look the transfers up key by key, which takes minutes for 10^6
+      transfers; with a hash join the transfers are read once;
+    * work_mem large enough to sum 10^6 returned rows per settlement in memory, not on disk.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    settings = {"enable_nestloop": "off", "work_mem": "256MB"}
+    cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(settings)), list(settings))
+    previous = dict(zip(settings, cursor.fetchone(), strict=True))
+    for name, value in settings.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+def _recompute_totals(settlement_ids: Sequence[int], now: datetime) -> None:
+    """One UPDATE ... FROM (aggregate): totals, count and start-date range of the given
+    settlements from their member transfers (field-wise SUM; ORDER_CANCEL amounts are positive
+    magnitudes, MANUAL amounts signed, domain.md §8.1). Settlements without members are not
+    touched here (see partner_settlements_recompute)."""
+    t, ps = _q(Transfer._meta.db_table), _q(PartnerSettlement._meta.db_table)
+    sums = ", ".join(f"SUM({_q(c)}) AS {_q(c)}" for c in AMOUNT_COLUMNS)
+    sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in AMOUNT_COLUMNS)
+    sql = f"""
+        UPDATE {ps}
+        SET {sets},
+            {_q("transfer_count")} = s.n,
+            {_q("settlement_start_date_from")} = s.start_from,
+            {_q("settlement_start_date_until")} = s.start_until,
+            {_q("updated_at")} = %s
+        FROM (
+            SELECT {_q("partner_settlement_id")} AS sid, {sums}, COUNT(*) AS n,
+                   MIN({_q("settlement_start_date")}) AS start_from,
+                   MAX({_q("settlement_start_date")}) AS start_until
+            FROM {t}
+            WHERE {_q("partner_settlement_id")} IN ({_marks(settlement_ids)})
+            GROUP BY {_q("partner_settlement_id")}
+        ) AS s
+        WHERE {ps}.{_q("id")} = s.sid
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *settlement_ids])
+
+
+def _record_history(settlement_ids: Iterable[int], reason: str, *, update: bool = True) -> None:
+    """Audit rows for settlements written by set-based statements (which bypass save())."""
+    rows = list(PartnerSettlement.objects.filter(pk__in=list(settlement_ids)))
+    if rows:
+        PartnerSettlement.history.bulk_history_create(
+            rows, update=update, default_change_reason=reason
+        )
+
+
+def _gather(
+    *,
+    settlement_date: date | None = None,
+    is_for_test: bool | None = None,
+    transfer_ids: Sequence[int] | None = None,
+) -> int:
+    """1. the distinct keys of the pending transfers (one GROUP BY);
+    2. per key, the PAYOUT_PREPARED settlement with the lowest id, or a new one (bulk_create of
+       only the missing rows — settlements are few compared to transfers); a WITHHELD/FAILED/…
+       settlement with the same key is never joined (domain.md §8.1, §12.18);
+    3. one UPDATE assigning the transfers to their key's target, and the targets' totals brought
+       up to date — on PostgreSQL in the same statement (the claimed rows' amounts are added),
+       elsewhere by recomputing the targets from all their members (`_assign_and_total`).
+    """
+    lock_partner_settlements()
+    pending = _pending_transfers(
+        settlement_date=settlement_date, is_for_test=is_for_test, transfer_ids=transfer_ids
+    )
+    keys: set[Key] = set(
+        pending.annotate(contract_key=_transfer_contract_key())
+        .order_by()
+        .values_list(
+            "is_for_test",
+            "partner_id",
+            "settlement_date",
+            "type",
+            "settlement_currency",
+            "contract_key",
+        )
+        .distinct()
+    )
+    if not keys:
+        return 0
+    dates = sorted({key[2] for key in keys})
+    now = timezone.now()
+
+    targets: dict[Key, int] = {}
+    prepared = (
+        PartnerSettlement.objects.filter(
+            status=PartnerSettlementStatus.PAYOUT_PREPARED, settlement_date__in=dates
+        )
+        .annotate(contract_key=Coalesce("contract_id", Value(0), output_field=BigIntegerField()))
+        .order_by("-id")  # the lowest id wins: it is written last
+        .values_list(
+            "id",
+            "is_for_test",
+            "partner_id",
+            "settlement_date",
+            "settlement_type",
+            "settlement_currency",
+            "contract_key",
+        )
+    )
+    for pk, *key in prepared:
+        if tuple(key) in keys:
+            targets[tuple(key)] = pk  # type: ignore[index]
+    missing = sorted(keys - set(targets), key=repr)
+    created = PartnerSettlement.objects.bulk_create(
+        [
+            PartnerSettlement(
+                public_id=new_partner_settlement_id(),
+                is_for_test=test,
+                partner_id=partner_id,
+                settlement_date=day,
+                settlement_type=type_,
+                settlement_currency=currency,
+                contract_id=contract_key or None,
+                status=PartnerSettlementStatus.PAYOUT_PREPARED,
+                status_updated_at=now,
+            )
+            for test, partner_id, day, type_, currency, contract_key in missing
+        ]
+    )
+    for key, settlement in zip(missing, created, strict=True):
+        targets[key] = settlement.pk
+
+    pairs = sorted(targets.items(), key=lambda pair: pair[1])
+    assigned = 0
+    for start in range(0, len(pairs), _key_chunk()):
+        chunk = pairs[start : start + _key_chunk()]
+        assigned += _assign_and_total(
+            targets=chunk, is_for_test=is_for_test, transfer_ids=transfer_ids, now=now
+        )
+    target_ids = [pk for _, pk in pairs]
+    # A new settlement whose transfers vanished between steps 1 and 3 (deleted by a writer that
+    # does not take the lock) would stay empty: drop it.
+    created_ids = {s.pk for s in created}
+    PartnerSettlement.objects.filter(pk__in=created_ids, transfer_count=0).delete()
+    _record_history(created_ids, "정산 내역 생성", update=False)
+    _record_history(set(target_ids) - created_ids, "정산 내역 집계")
+    return assigned
+
+
+@transaction.atomic
+def partner_settlements_gather(
+    *, settlement_date: date | None = None, is_for_test: bool | None = None
+) -> int:
+    """Aggregate SETTLED transfers without a partner settlement into partner settlements.
+
+    Key = (isForTest, partner, settlementDate, type, contract [ORDER/ORDER_CANCEL], currency).
+    Returns the number of transfers assigned. Idempotent: a second run finds nothing pending.
+    """
+    return _gather(settlement_date=settlement_date, is_for_test=is_for_test)
+
+
+@transaction.atomic
+def gather_now_for(transfer_ids: Iterable[int]) -> int:
+    """Gather just these transfers (by pk) — for manual transfers, whose partner settlement
+    appears immediately (domain.md §7.3, §8.1). Transfers that are not SETTLED are skipped."""
+    ids = sorted(set(transfer_ids))
+    if not ids:
+        return 0
+    return sum(
+        _gather(transfer_ids=ids[start : start + _id_chunk()])
+        for start in range(0, len(ids), _id_chunk())
+    )
+
+
+@transaction.atomic
+def partner_settlements_recompute(ids: Iterable[int]) -> int:
+    """Recompute totals of these settlements (by pk) from their current members, e.g. after a
+    member transfer was deleted. A settlement left without members is deleted when its status
+    allows (it would show a zero line otherwise). Returns the number of settlements deleted."""
+    pks = sorted(set(ids))
+    if not pks:
+        return 0
+    lock_partner_settlements()
+    now = timezone.now()
+    deleted = 0
+    for start in range(0, len(pks), _id_chunk()):
+        chunk = pks[start : start + _id_chunk()]
+        PartnerSettlement.objects.filter(pk__in=chunk).update(
+            **dict.fromkeys(AMOUNT_COLUMNS, 0),
+            transfer_count=0,
+            settlement_start_date_from=None,
+            settlement_start_date_until=None,
+            updated_at=now,
+        )
+        _recompute_totals(chunk, now)
+        deleted += (
+            PartnerSettlement.objects.filter(
+                pk__in=chunk, transfer_count=0, status__in=DELETABLE_SETTLEMENT_STATUSES
+            )
+            .delete()[1]
+            .get(PartnerSettlement._meta.label, 0)
+        )
+    _record_history(pks, "정산 내역 재계산")
+    return deleted
+
+
+# --- delete -------------------------------------------------------------------------------------
+
+
+def _ids_error(type_: str, message: str, status: int, ids: list[str]) -> ApiError:
+    return ApiError(
+        type_,
+        f"{message}: {', '.join(ids)}",
+        status,
+        ids=ids,
+        graphqlIds=[graphql_id("partner_settlement", i) for i in ids],
+    )
+
+
+def _load_for_update(public_ids: list[str], is_for_test: bool) -> list[PartnerSettlement]:
+    """The settlements in request order, locked; 404 with every unknown id."""
+    rows = {
+        s.public_id: s
+        for s in PartnerSettlement.objects.select_for_update().filter(
+            is_for_test=is_for_test, public_id__in=public_ids
+        )
+    }
+    missing = [i for i in public_ids if i not in rows]
+    if missing:
+        raise _ids_error(
+            "PLATFORM_PARTNER_SETTLEMENTS_NOT_FOUND", "정산 내역을 찾을 수 없습니다", 404, missing
+        )
+    return [rows[i] for i in public_ids]
+
+
+@transaction.atomic
+def partner_settlements_delete(*, public_ids: Sequence[str], is_for_test: bool) -> int:
+    """Delete settlements and hard-delete their member transfers; all or nothing (domain.md §8.1).
+
+    Refused when a settlement is not in a deletable status, or when a member ORDER transfer is
+    the original of a cancel transfer that is not deleted with it (the cancel would lose its
+    order). Returns the number of transfers deleted.
+    """
+    ids = unique_list(public_ids)
+    if not ids:
+        raise invalid_request("partnerSettlementIds: 삭제할 정산 내역을 하나 이상 지정하세요.")
+    lock_partner_settlements()
+    settlements = _load_for_update(ids, is_for_test)
+    non_deletable = [
+        s.public_id for s in settlements if s.status not in DELETABLE_SETTLEMENT_STATUSES
+    ]
+    if non_deletable:
+        raise _ids_error(
+            "PLATFORM_NON_DELETABLE_PARTNER_SETTLEMENTS",
+            "삭제할 수 없는 상태의 정산 내역입니다",
+            400,
+            non_deletable,
+        )
+    pks = [s.pk for s in settlements]
+    cancels_elsewhere = Transfer.objects.filter(original_id=OuterRef("pk")).exclude(
+        partner_settlement_id__in=pks
+    )
+    referenced = list(
+        Transfer.objects.filter(partner_settlement_id__in=pks, type=TransferType.ORDER)
+        .filter(Exists(cancels_elsewhere))
+        .order_by("public_id")
+        .values_list("public_id", flat=True)
+    )
+    if referenced:
+        raise ApiError(
+            "PLATFORM_REFERENCED_CANCEL_ORDER_TRANSFERS_EXIST",
+            "삭제할 정산 내역 밖의 취소 정산건이 참조하는 주문 정산건이 있습니다: "
+            + ", ".join(referenced),
+            400,
+            ids=referenced,
+        )
+    members = Transfer.objects.filter(partner_settlement_id__in=pks)
+    # Cancel transfers first: `original` is PROTECT, so their orders can go only afterwards.
+    deleted = members.filter(original__isnull=False).delete()[0]
+    deleted += members.delete()[0]
+    PartnerSettlement.objects.filter(pk__in=pks).delete()
+    return deleted
+
+
+# --- manual status changes ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_settlement_set_status(
+    *, settlement: PartnerSettlement, status: str, memo: str | None = None
+) -> PartnerSettlement:
+    """지급 보류 / 보류 해제 / 지급 제외 by staff, only along MANUAL_SETTLEMENT_TRANSITIONS
+    (domain.md §8.1). A settlement taken by a payout (CONFIRMED and later) cannot change here."""
+    lock_partner_settlements()
+    current = PartnerSettlement.objects.select_for_update().get(pk=settlement.pk)
+    if status not in MANUAL_SETTLEMENT_TRANSITIONS.get(current.status, ()):
+        raise invalid_request(
+            f"정산 내역 {current.public_id}: '{current.get_status_display()}' 상태에서 "
+            f"'{PartnerSettlementStatus(status).label}'(으)로 바꿀 수 없습니다."
+        )
+    current.status = status
+    current.status_updated_at = timezone.now()
+    fields = ["status", "status_updated_at", "updated_at"]
+    if memo is not None:
+        current.memo = memo
+        fields.append("memo")
+    current.save(update_fields=fields)
+    return current
+
+
+# --- payout completion --------------------------------------------------------------------------
+
+
+def _bulk_payout_marker(bulk_payout_id: str) -> str:
+    return f"{BULK_PAYOUT_MARKER}{bulk_payout_id}"
+
+
+def bulk_payout_settlement_ids(bulk_payout_id: str, *, is_for_test: bool) -> QuerySet:
+    """pks of the settlements a bulk payout completed (read from their audit history)."""
+    return (
+        PartnerSettlement.history.filter(
+            is_for_test=is_for_test, history_change_reason=_bulk_payout_marker(bulk_payout_id)
+        )
+        .values("id")
+        .distinct()
+    )
+
+
+def _completion_time(completed_at: date | None) -> datetime:
+    if completed_at is None or completed_at == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.combine(completed_at, time.min))
+
+
+@transaction.atomic
+def payout_complete_by_partner_settlement_ids(
+    *,
+    public_ids: Sequence[str],
+    is_for_test: bool,
+    bulk_payout_id: str | None = None,
+    name: str | None = None,
+    completed_at: date | None = None,
+) -> dict[str, Any]:
+    """일괄 지급 완료 처리: mark payable settlements and their transfers PAID_OUT (money was sent
+    outside this system). `POST /platform/partner-settlements/complete-payout`.
+
+    Checks, in order: something selected; no duplicates; bulk payout id unused; every id known;
+    every settlement payable (PAYOUT_PREPARED/PAYOUT_FAILED); no partner × currency with a negative
+    net (Σ ORDER + Σ MANUAL − Σ ORDER_CANCEL, domain.md §8.2 — PortOne's error type for it is
+    PLATFORM_CURRENCY_NOT_SUPPORTED). The settlements are then claimed with a conditional UPDATE,
+    so a retried or concurrent call can never pay the same settlement twice.
+
+    `name` (the bulk payout's name) is accepted for the API but not stored until bulk payouts get
+    their own model.
+    """
+    ids = list(public_ids)
+    if not ids:
+        raise ApiError(
+            "PLATFORM_NO_SELECTED_PARTNER_SETTLEMENTS", "지급할 정산 내역을 선택하세요.", 400
+        )
+    if len(set(ids)) != len(ids):
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        raise ApiError(
+            "PLATFORM_DUPLICATED_PARTNER_SETTLEMENT_IDS",
+            f"정산 내역 아이디가 중복됩니다: {', '.join(duplicated)}",
+            400,
+        )
+    if bulk_payout_id is not None and len(bulk_payout_id) > BULK_PAYOUT_ID_MAX_LENGTH:
+        raise invalid_request(f"bulkPayoutId: {BULK_PAYOUT_ID_MAX_LENGTH}자 이하여야 합니다.")
+    lock_partner_settlements()
+    if (
+        bulk_payout_id is not None
+        and bulk_payout_settlement_ids(bulk_payout_id, is_for_test=is_for_test).exists()
+    ):
+        raise conflict(
+            "PLATFORM_BULK_PAYOUT_ID_ALREADY_EXISTS",
+            f"이미 사용된 일괄 지급 아이디입니다: {bulk_payout_id}",
+        )
+    settlements = _load_for_update(ids, is_for_test)
+    non_payable = [s.public_id for s in settlements if s.status not in PAYABLE_SETTLEMENT_STATUSES]
+    if non_payable:
+        raise _ids_error(
+            "PLATFORM_NON_PAYABLE_PARTNER_SETTLEMENTS",
+            "지급할 수 없는 상태의 정산 내역입니다",
+            400,
+            non_payable,
+        )
+    net: dict[tuple[int, str], int] = defaultdict(int)
+    for s in settlements:
+        sign = -1 if s.settlement_type == TransferType.ORDER_CANCEL else 1
+        net[(s.partner_id, s.settlement_currency)] += sign * s.amount_settlement
+    negative = sorted(key for key, amount in net.items() if amount < 0)
+    if negative:
+        partner_ids = dict(
+            Partner.objects.filter(pk__in=[partner for partner, _ in negative]).values_list(
+                "pk", "public_id"
+            )
+        )
+        detail = ", ".join(
+            f"{partner_ids[partner]} {currency} {net[(partner, currency)]}"
+            for partner, currency in negative
+        )
+        raise ApiError(
+            "PLATFORM_CURRENCY_NOT_SUPPORTED",
+            f"지급 금액의 총합이 음수인 파트너가 있습니다 (상계 후 지급 불가): {detail}",
+            400,
+        )
+
+    now = timezone.now()
+    when = _completion_time(completed_at)
+    pks = [s.pk for s in settlements]
+    claimed = PartnerSettlement.objects.filter(
+        pk__in=pks, status__in=PAYABLE_SETTLEMENT_STATUSES
+    ).update(status=PartnerSettlementStatus.PAID_OUT, status_updated_at=when, updated_at=now)
+    if claimed != len(pks):  # only possible for a writer that skipped the lock: undo everything
+        raise _ids_error(
+            "PLATFORM_NON_PAYABLE_PARTNER_SETTLEMENTS",
+            "다른 요청이 먼저 지급 처리한 정산 내역이 있습니다",
+            400,
+            [s.public_id for s in settlements],
+        )
+    Transfer.objects.filter(partner_settlement_id__in=pks).update(
+        status=TransferStatus.PAID_OUT, updated_at=now
+    )
+    reason = _bulk_payout_marker(bulk_payout_id) if bulk_payout_id else "지급 완료 처리"
+    _record_history(pks, reason)
+    result: dict[str, Any] = {
+        "payoutCount": len(net),
+        "partnerSettlementCount": len(pks),
+    }
+    if bulk_payout_id is not None:
+        result["bulkPayoutId"] = bulk_payout_id
+        result["bulkPayoutGraphqlId"] = graphql_id("bulk_payout", bulk_payout_id)
+    return result

@@ -1,0 +1,524 @@
+"""Transfer status advance, set-based gathering into partner settlements, recompute, manual
+status changes and the back-office actions (settlements.aggregation, settlements.admin)."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from core.errors import ApiError
+from settlements import aggregation, tasks
+from settlements.models import (
+    MANUAL_SETTLEMENT_TRANSITIONS,
+    PartnerSettlement,
+    PartnerSettlementStatus,
+    Transfer,
+    TransferStatus,
+)
+from tests.factories import make_contract, make_partner, make_transfer
+
+pytestmark = pytest.mark.django_db
+
+D = date(2026, 3, 10)
+PREPARED = PartnerSettlementStatus.PAYOUT_PREPARED
+WITHHELD = PartnerSettlementStatus.PAYOUT_WITHHELD
+
+
+@pytest.fixture
+def contract():
+    return make_contract("c-main", name="기본 계약")
+
+
+@pytest.fixture
+def partner(contract):
+    return make_partner("p-1", contract_id=contract.public_id, tags=["패션"])
+
+
+def amounts(settlement: int, **more: int) -> dict[str, int]:
+    return {"settlement": settlement, **more}
+
+
+# --- status advance -----------------------------------------------------------------------------
+
+
+def test_advance_statuses_follows_the_kst_dates(partner):
+    waiting = make_transfer(
+        partner,
+        status="SCHEDULED",
+        settlement_start_date=date(2026, 3, 9),
+        settlement_date=date(2026, 3, 12),
+    )
+    starting = make_transfer(
+        partner,
+        status="SCHEDULED",
+        settlement_start_date=date(2026, 3, 8),
+        settlement_date=date(2026, 3, 12),
+    )
+    due = make_transfer(partner, status="IN_PROCESS", settlement_date=date(2026, 3, 8))
+    late = make_transfer(
+        partner,
+        status="SCHEDULED",
+        settlement_start_date=date(2026, 3, 1),
+        settlement_date=date(2026, 3, 5),
+    )
+    untouched = make_transfer(partner, status="PAID_OUT", settlement_date=date(2026, 3, 1))
+
+    result = aggregation.transfers_advance_statuses(today=date(2026, 3, 8))
+
+    assert result == {"in_process": 2, "settled": 2}
+    statuses = {t.pk: t.status for t in Transfer.objects.all()}
+    assert statuses[waiting.pk] == TransferStatus.SCHEDULED
+    assert statuses[starting.pk] == TransferStatus.IN_PROCESS
+    assert statuses[due.pk] == TransferStatus.SETTLED
+    assert statuses[late.pk] == TransferStatus.SETTLED  # both dates passed: straight through
+    assert statuses[untouched.pk] == TransferStatus.PAID_OUT
+    assert aggregation.transfers_advance_statuses(today=date(2026, 3, 8)) == {
+        "in_process": 0,
+        "settled": 0,
+    }
+
+
+def test_advance_and_gather_task_settles_and_gathers(partner, monkeypatch):
+    make_transfer(partner, status="IN_PROCESS", settlement_date=D, amounts=amounts(1_000))
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
+    assert tasks.advance_and_gather() == {"in_process": 0, "settled": 1, "gathered": 1}
+    assert PartnerSettlement.objects.get().amount_settlement == 1_000
+
+
+# --- gather -------------------------------------------------------------------------------------
+
+
+def test_gather_groups_by_the_full_key(partner, contract):
+    other_contract = make_contract("c-other")
+    other_partner = make_partner("p-2", contract_id=contract.public_id)
+    test_contract = make_contract("c-main", is_for_test=True)
+    test_partner = make_partner("p-1", contract_id=test_contract.public_id, is_for_test=True)
+    make_transfer(partner, amounts=amounts(100))
+    make_transfer(partner, amounts=amounts(200))  # same key as above
+    make_transfer(partner, contract=other_contract, amounts=amounts(300))
+    make_transfer(partner, type="ORDER_CANCEL", amounts=amounts(40))
+    make_transfer(partner, type="MANUAL", amounts=amounts(-50))
+    make_transfer(partner, type="MANUAL", amounts=amounts(70))
+    make_transfer(partner, currency="USD", amounts=amounts(5))
+    make_transfer(partner, settlement_date=date(2026, 3, 11), amounts=amounts(6))
+    make_transfer(other_partner, amounts=amounts(7))
+    make_transfer(test_partner, amounts=amounts(8))
+
+    assert aggregation.partner_settlements_gather() == 10
+
+    rows = {
+        (
+            s.is_for_test,
+            s.partner.public_id,
+            s.settlement_date,
+            s.settlement_type,
+            s.contract.public_id if s.contract else None,
+            s.settlement_currency,
+        ): (s.transfer_count, s.amount_settlement)
+        for s in PartnerSettlement.objects.select_related("partner", "contract")
+    }
+    assert rows == {
+        (False, "p-1", D, "ORDER", "c-main", "KRW"): (2, 300),
+        (False, "p-1", D, "ORDER", "c-other", "KRW"): (1, 300),
+        (False, "p-1", D, "ORDER_CANCEL", "c-main", "KRW"): (1, 40),
+        (False, "p-1", D, "MANUAL", None, "KRW"): (2, 20),
+        (False, "p-1", D, "ORDER", "c-main", "USD"): (1, 5),
+        (False, "p-1", date(2026, 3, 11), "ORDER", "c-main", "KRW"): (1, 6),
+        (False, "p-2", D, "ORDER", "c-main", "KRW"): (1, 7),
+        (True, "p-1", D, "ORDER", "c-main", "KRW"): (1, 8),
+    }
+    assert not Transfer.objects.filter(partner_settlement__isnull=True).exists()
+    assert set(PartnerSettlement.objects.values_list("status", flat=True)) == {PREPARED}
+    assert all(s.status_updated_at for s in PartnerSettlement.objects.all())
+
+
+def test_totals_are_field_wise_sums_with_start_date_range(partner):
+    make_transfer(
+        partner,
+        settlement_start_date=date(2026, 3, 2),
+        amounts={
+            "order": 10_000,
+            "orderTaxFree": 1_000,
+            "discount": 2_000,
+            "discountShare": 1_000,
+            "payment": 8_000,
+            "paymentSupply": 6_364,
+            "paymentVat": 636,
+            "paymentTaxFree": 1_000,
+            "platformFee": 1_000,
+            "platformFeeVat": 100,
+            "additionalFee": 500,
+            "additionalFeeVat": 50,
+            "settlement": 7_350,
+            "settlementTaxFree": 900,
+        },
+    )
+    make_transfer(
+        partner,
+        settlement_start_date=date(2026, 3, 5),
+        amounts={
+            "order": 5_000,
+            "discount": 0,
+            "payment": 5_000,
+            "paymentSupply": 4_545,
+            "paymentVat": 455,
+            "platformFee": 500,
+            "platformFeeVat": 50,
+            "settlement": 4_450,
+        },
+    )
+    make_transfer(partner, type="MANUAL", amounts={"settlement": -3_000, "settlementTaxFree": -10})
+    make_transfer(partner, type="MANUAL", amounts={"settlement": 1_000, "settlementTaxFree": 30})
+    make_transfer(
+        partner,
+        type="ORDER_CANCEL",
+        settlement_start_date=date(2026, 3, 4),
+        amounts={"order": 5_000, "payment": 5_000, "platformFee": 500, "settlement": 4_450},
+    )
+
+    aggregation.partner_settlements_gather(settlement_date=D)
+
+    order = PartnerSettlement.objects.get(settlement_type="ORDER")
+    assert order.amount_json() == {
+        "order": 15_000,
+        "orderTaxFree": 1_000,
+        "discount": 2_000,
+        "discountTaxFree": 0,
+        "discountShare": 1_000,
+        "discountShareTaxFree": 0,
+        "payment": 13_000,
+        "paymentSupply": 10_909,
+        "paymentVat": 1_091,
+        "paymentVatBurden": 0,
+        "paymentTaxFree": 1_000,
+        "platformFee": 1_500,
+        "platformFeeVat": 150,
+        "additionalFee": 500,
+        "additionalFeeVat": 50,
+        "settlement": 11_800,
+        "settlementTaxFree": 900,
+    }
+    assert order.transfer_count == 2
+    assert (order.settlement_start_date_from, order.settlement_start_date_until) == (
+        date(2026, 3, 2),
+        date(2026, 3, 5),
+    )
+    manual = PartnerSettlement.objects.get(settlement_type="MANUAL")
+    assert (manual.amount_settlement, manual.amount_settlement_tax_free) == (-2_000, 20)
+    assert manual.contract is None
+    assert manual.settlement_start_date_from is None
+    cancel = PartnerSettlement.objects.get(settlement_type="ORDER_CANCEL")
+    assert (cancel.amount_order, cancel.amount_platform_fee, cancel.amount_settlement) == (
+        5_000,
+        500,
+        4_450,
+    )  # positive magnitudes
+
+
+def test_gather_skips_transfers_that_are_not_settled(partner):
+    make_transfer(partner, status="IN_PROCESS", amounts=amounts(1))
+    make_transfer(partner, status="SCHEDULED", amounts=amounts(2))
+    assert aggregation.partner_settlements_gather() == 0
+    assert not PartnerSettlement.objects.exists()
+
+
+def test_gather_arguments_narrow_the_run(partner, contract):
+    test_contract = make_contract("c-t", is_for_test=True)
+    test_partner = make_partner("p-t", contract_id=test_contract.public_id, is_for_test=True)
+    make_transfer(partner, amounts=amounts(1))
+    make_transfer(partner, settlement_date=date(2026, 3, 11), amounts=amounts(2))
+    make_transfer(test_partner, amounts=amounts(3))
+
+    assert aggregation.partner_settlements_gather(settlement_date=D, is_for_test=False) == 1
+    assert aggregation.partner_settlements_gather(is_for_test=True) == 1
+    assert aggregation.partner_settlements_gather() == 1
+    assert PartnerSettlement.objects.count() == 3
+
+
+def test_second_gather_joins_the_prepared_settlement(partner):
+    make_transfer(partner, settlement_start_date=date(2026, 3, 5), amounts=amounts(1_000))
+    aggregation.partner_settlements_gather()
+    settlement = PartnerSettlement.objects.get()
+    make_transfer(
+        partner, settlement_start_date=date(2026, 3, 1), amounts=amounts(500, platformFee=50)
+    )
+
+    assert aggregation.partner_settlements_gather() == 1
+
+    settlement.refresh_from_db()
+    assert PartnerSettlement.objects.count() == 1
+    assert (settlement.transfer_count, settlement.amount_settlement) == (2, 1_500)
+    assert settlement.amount_platform_fee == 50
+    assert settlement.settlement_start_date_from == date(2026, 3, 1)
+    assert settlement.settlement_start_date_until == date(2026, 3, 5)
+
+
+def test_second_gather_creates_a_new_settlement_when_the_existing_one_is_withheld(partner):
+    make_transfer(partner, amounts=amounts(1_000))
+    aggregation.partner_settlements_gather()
+    withheld = PartnerSettlement.objects.get()
+    aggregation.partner_settlement_set_status(settlement=withheld, status=WITHHELD)
+    late = make_transfer(partner, amounts=amounts(300))
+
+    aggregation.partner_settlements_gather()
+
+    withheld.refresh_from_db()
+    assert (withheld.status, withheld.transfer_count, withheld.amount_settlement) == (
+        WITHHELD,
+        1,
+        1_000,
+    )
+    fresh = PartnerSettlement.objects.exclude(pk=withheld.pk).get()
+    assert (fresh.status, fresh.transfer_count, fresh.amount_settlement) == (PREPARED, 1, 300)
+    late.refresh_from_db()
+    assert late.partner_settlement_id == fresh.pk
+
+
+def test_gather_joins_the_oldest_prepared_settlement_when_there_are_two(partner):
+    make_transfer(partner, amounts=amounts(1))
+    aggregation.partner_settlements_gather()
+    first = PartnerSettlement.objects.get()
+    aggregation.partner_settlement_set_status(settlement=first, status=WITHHELD)
+    make_transfer(partner, amounts=amounts(2))
+    aggregation.partner_settlements_gather()
+    aggregation.partner_settlement_set_status(settlement=first, status=PREPARED)  # released
+    make_transfer(partner, amounts=amounts(4))
+
+    aggregation.partner_settlements_gather()
+
+    first.refresh_from_db()
+    assert (first.transfer_count, first.amount_settlement) == (2, 5)
+    assert PartnerSettlement.objects.count() == 2
+
+
+def test_gather_is_idempotent(partner):
+    make_transfer(partner, amounts=amounts(1_000))
+    make_transfer(partner, type="MANUAL", amounts=amounts(-10))
+    assert aggregation.partner_settlements_gather() == 2
+    before = list(PartnerSettlement.objects.order_by("pk").values())
+
+    assert aggregation.partner_settlements_gather() == 0
+
+    assert list(PartnerSettlement.objects.order_by("pk").values()) == before
+
+
+def test_gather_now_for_gathers_only_the_given_transfers(partner):
+    manual = make_transfer(partner, type="MANUAL", amounts=amounts(700))
+    other = make_transfer(partner, amounts=amounts(1))
+    assert aggregation.gather_now_for([manual.pk]) == 1
+    assert aggregation.gather_now_for([]) == 0
+    manual.refresh_from_db()
+    other.refresh_from_db()
+    assert manual.partner_settlement.amount_settlement == 700
+    assert other.partner_settlement_id is None
+
+
+def test_settlement_changes_are_in_the_audit_history(partner):
+    make_transfer(partner, amounts=amounts(1))
+    aggregation.partner_settlements_gather()
+    make_transfer(partner, amounts=amounts(2))
+    aggregation.partner_settlements_gather()
+    settlement = PartnerSettlement.objects.get()
+    reasons = list(
+        settlement.history.order_by("history_id").values_list(
+            "history_type", "history_change_reason", "amount_settlement"
+        )
+    )
+    assert reasons == [("+", "정산 내역 생성", 1), ("~", "정산 내역 집계", 3)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_gathers_never_double_assign(partner, contract):
+    partners = [partner] + [
+        make_partner(f"p-c{i}", contract_id=contract.public_id) for i in range(3)
+    ]
+    for p in partners:
+        for n in range(5):
+            make_transfer(p, amounts=amounts(100 + n))
+    results: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(aggregation.partner_settlements_gather())
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(results) == [0, 0, 0, 20]
+    assert PartnerSettlement.objects.count() == 4
+    for settlement in PartnerSettlement.objects.all():
+        assert (settlement.transfer_count, settlement.amount_settlement) == (5, 510)
+
+
+# --- recompute ----------------------------------------------------------------------------------
+
+
+def test_recompute_after_a_member_is_deleted(partner):
+    keep = make_transfer(partner, settlement_start_date=date(2026, 3, 3), amounts=amounts(100))
+    gone = make_transfer(partner, settlement_start_date=date(2026, 3, 1), amounts=amounts(900))
+    aggregation.partner_settlements_gather()
+    settlement = PartnerSettlement.objects.get()
+    gone.delete()
+
+    assert aggregation.partner_settlements_recompute([settlement.pk]) == 0
+
+    settlement.refresh_from_db()
+    assert (settlement.transfer_count, settlement.amount_settlement) == (1, 100)
+    assert settlement.settlement_start_date_from == date(2026, 3, 3)
+    keep.delete()
+    assert aggregation.partner_settlements_recompute([settlement.pk]) == 1
+    assert not PartnerSettlement.objects.exists()
+
+
+# --- manual status changes ----------------------------------------------------------------------
+
+
+def _settlement(partner, status=PREPARED) -> PartnerSettlement:
+    """A one-transfer settlement in `status`, on a date of its own."""
+    day = date(2026, 4, 1 + PartnerSettlement.objects.count())
+    make_transfer(partner, settlement_date=day, amounts=amounts(1))
+    aggregation.partner_settlements_gather()
+    settlement = PartnerSettlement.objects.get(settlement_date=day)
+    PartnerSettlement.objects.filter(pk=settlement.pk).update(status=status)
+    settlement.refresh_from_db()
+    return settlement
+
+
+ALLOWED = [(old, new) for old, targets in MANUAL_SETTLEMENT_TRANSITIONS.items() for new in targets]
+REFUSED = [
+    (PartnerSettlementStatus.PAID_OUT, PartnerSettlementStatus.PAYOUT_PREPARED),
+    (PartnerSettlementStatus.CONFIRMED, PartnerSettlementStatus.PAYOUT_WITHHELD),
+    (PartnerSettlementStatus.IN_PAYOUT, PartnerSettlementStatus.PAYOUT_EXCLUDED),
+    (PartnerSettlementStatus.PAYOUT_FAILED, PartnerSettlementStatus.PAYOUT_WITHHELD),
+    (PartnerSettlementStatus.PAYOUT_PREPARED, PartnerSettlementStatus.PAID_OUT),
+    (PartnerSettlementStatus.PAYOUT_PREPARED, PartnerSettlementStatus.PAYOUT_PREPARED),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), ALLOWED)
+def test_manual_transition_allowed(partner, old, new):
+    settlement = _settlement(partner, old)
+    changed = aggregation.partner_settlement_set_status(
+        settlement=settlement, status=new, memo="재무팀 확인"
+    )
+    settlement.refresh_from_db()
+    assert (settlement.status, settlement.memo) == (new, "재무팀 확인")
+    assert settlement.status_updated_at == changed.status_updated_at
+    assert settlement.history.first().history_type == "~"
+
+
+@pytest.mark.parametrize(("old", "new"), REFUSED)
+def test_manual_transition_refused(partner, old, new):
+    settlement = _settlement(partner, old)
+    with pytest.raises(ApiError) as exc:
+        aggregation.partner_settlement_set_status(settlement=settlement, status=new)
+    assert exc.value.status == 400
+    assert "바꿀 수 없습니다" in exc.value.message
+    settlement.refresh_from_db()
+    assert settlement.status == old
+
+
+# --- admin --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(client):
+    user = get_user_model().objects.create_superuser("finance", password="pw-12345678")
+    client.force_login(user)
+    return client
+
+
+SETTLEMENTS_URL = "/admin/settlements/partnersettlement/"
+TRANSFERS_URL = "/admin/settlements/transfer/"
+
+
+def test_admin_lists_render_with_amounts_and_filters(staff, partner):
+    make_transfer(
+        partner, public_id="t-visible", payment_public_id="pay-1", amounts=amounts(12_345)
+    )
+    aggregation.partner_settlements_gather()
+    page = staff.get(TRANSFERS_URL).content.decode()
+    assert "t-visible" in page and "12,345" in page and "pay-1" in page
+    assert "t-visible" in staff.get(TRANSFERS_URL, {"q": "pay-1"}).content.decode()
+    assert "t-visible" not in staff.get(TRANSFERS_URL, {"type__exact": "MANUAL"}).content.decode()
+    settlement = PartnerSettlement.objects.get()
+    page = staff.get(SETTLEMENTS_URL).content.decode()
+    assert settlement.public_id in page and "12,345" in page
+    assert (
+        settlement.public_id in staff.get(SETTLEMENTS_URL, {"partner_tag": "패션"}).content.decode()
+    )
+    assert (
+        settlement.public_id
+        not in staff.get(SETTLEMENTS_URL, {"partner_tag": "리빙"}).content.decode()
+    )
+    assert staff.get(f"{TRANSFERS_URL}{Transfer.objects.get().pk}/change/").status_code == 200
+    assert staff.get(f"{SETTLEMENTS_URL}{settlement.pk}/history/").status_code == 200
+    for url in (
+        "/admin/settlements/payment/",
+        "/admin/settlements/closedday/",
+        "/admin/settlements/settlementparameter/",
+    ):
+        assert staff.get(url).status_code == 200
+
+
+def test_admin_status_actions_report_counts_and_refusals(staff, partner):
+    prepared = _settlement(partner)
+    paid = _settlement(partner, PartnerSettlementStatus.PAID_OUT)
+
+    response = staff.post(
+        SETTLEMENTS_URL,
+        {"action": "withhold_selected", ACTION_KEY: [prepared.pk, paid.pk]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "1건 지급 보류 처리했습니다." in text and "1건은 바꿀 수 없습니다." in text
+    prepared.refresh_from_db()
+    paid.refresh_from_db()
+    assert (prepared.status, paid.status) == (WITHHELD, PartnerSettlementStatus.PAID_OUT)
+
+    staff.post(SETTLEMENTS_URL, {"action": "release_selected", ACTION_KEY: [prepared.pk]})
+    prepared.refresh_from_db()
+    assert prepared.status == PREPARED
+    staff.post(SETTLEMENTS_URL, {"action": "exclude_selected", ACTION_KEY: [prepared.pk]})
+    prepared.refresh_from_db()
+    assert prepared.status == PartnerSettlementStatus.PAYOUT_EXCLUDED
+
+
+ACTION_KEY = "_selected_action"
+
+
+@pytest.mark.parametrize("url", [SETTLEMENTS_URL, TRANSFERS_URL])
+def test_admin_gather_now_needs_no_selection(staff, partner, url, monkeypatch):
+    make_transfer(partner, status="IN_PROCESS", settlement_date=D, amounts=amounts(10))
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
+
+    response = staff.post(url, {"action": "gather_now", "index": "0"}, follow=True)
+
+    assert "정산 확정 1건, 정산 내역에 모은 정산건 1건" in response.content.decode()
+    assert PartnerSettlement.objects.get().amount_settlement == 10
+
+
+def test_admin_cannot_add_change_or_delete_money_rows(staff, partner):
+    make_transfer(partner, amounts=amounts(1))
+    aggregation.partner_settlements_gather()
+    assert staff.get(f"{TRANSFERS_URL}add/").status_code == 403
+    assert staff.get(f"{SETTLEMENTS_URL}add/").status_code == 403
+    transfer = Transfer.objects.get()
+    response = staff.post(f"{TRANSFERS_URL}{transfer.pk}/change/", {"status": "PAID_OUT"})
+    assert response.status_code == 403
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.SETTLED
+    assert staff.get(f"{TRANSFERS_URL}{transfer.pk}/delete/").status_code == 403
