@@ -34,8 +34,12 @@ def load() -> int:
                     order_amount=amount,
                     discounts=(calc.Discount(coupon, discount),) if coupon else (),
                 ),
-                "external_payment": {"currency": "KRW", "orderName": "데모 주문",
-                                     "paidAt": paid_at, "method": {"type": "CARD"}},
+                "external_payment": {
+                    "currency": "KRW",
+                    "orderName": "데모 주문",
+                    "paidAt": paid_at,
+                    "method": {"type": "CARD"},
+                },
                 "memo": "데모 주문 정산",
                 "parameters": {},
                 "user_defined_properties": [],
@@ -44,11 +48,14 @@ def load() -> int:
         created += 1
     transfers.order_cancel_transfer_create(
         is_for_test=False,
-        data={"id": "demo-cancel-1", "transfer_id": "demo-order-2",
-              "cancellation_id": "demo-cancel-1",
-              "cancellation": calc.Cancellation(order_amount=14_000),
-              "external_cancellation": {"cancelledAt": timezone.now() - timedelta(days=1)},
-              "user_defined_properties": []},
+        data={
+            "id": "demo-cancel-1",
+            "transfer_id": "demo-order-2",
+            "cancellation_id": "demo-cancel-1",
+            "cancellation": calc.Cancellation(order_amount=14_000),
+            "external_cancellation": {"cancelledAt": timezone.now() - timedelta(days=1)},
+            "user_defined_properties": [],
+        },
     )
     for public_id, partner_id, amount, days, memo in (
         ("demo-manual-1", "demo-seller-1", 30_000, 7, "프로모션 보상금"),
@@ -57,9 +64,14 @@ def load() -> int:
     ):
         transfers.manual_transfer_create(
             is_for_test=False,
-            data={"id": public_id, "partner_id": partner_id, "settlement_amount": amount,
-                  "settlement_date": today + timedelta(days=days), "memo": memo,
-                  "user_defined_properties": []},
+            data={
+                "id": public_id,
+                "partner_id": partner_id,
+                "settlement_amount": amount,
+                "settlement_date": today + timedelta(days=days),
+                "memo": memo,
+                "user_defined_properties": [],
+            },
         )
         created += 1
     return created + 1

@@ -44,7 +44,7 @@ from settlements.models import (
     TransferStatus,
     TransferType,
 )
-from settlements.payments import find_portone_payment, payment_json
+from settlements.payments import PaymentResolverError, find_portone_payment, payment_json
 
 # --- errors ---------------------------------------------------------------------------------
 
@@ -250,31 +250,58 @@ def _resolve_versions(
         if missing:
             raise api_error(error(missing))
         found.append(entities)
-    contract_terms, contract_applied = versioning.terms_at(policy_services.CONTRACT, contract, at)
-    share_terms, share_json = {}, {}
-    for pid, entity in found[0].items():
-        terms, applied = versioning.terms_at(kinds[0], entity, at)
-        share_terms[pid] = calc.DiscountSharePolicyTerms(terms["partner_share_rate"])
-        share_json[pid] = discount_share_policy_json(entity, terms, applied)
-    fee_terms, fee_json = {}, {}
-    for pid, entity in found[1].items():
-        terms, applied = versioning.terms_at(kinds[1], entity, at)
-        fee_terms[pid] = calc.AdditionalFeePolicyTerms(_fee(terms), terms["vat_payer"])
-        fee_json[pid] = additional_fee_policy_json(entity, terms, applied)
+    return versions_of(
+        entity_version(policy_services.CONTRACT, contract, at),
+        {pid: entity_version(kinds[0], entity, at) for pid, entity in found[0].items()},
+        {pid: entity_version(kinds[1], entity, at) for pid, entity in found[1].items()},
+    )
+
+
+@dataclass(frozen=True)
+class EntityVersion:
+    """One contract or policy version: its calculation terms, wire snapshot and raw terms."""
+
+    calc_terms: Any
+    wire: dict[str, Any]
+    terms: dict[str, Any]
+
+
+def entity_version(kind: versioning.Kind, entity: Any, at: datetime) -> EntityVersion:
+    terms, applied = versioning.terms_at(kind, entity, at)
+    if kind is policy_services.CONTRACT:
+        return EntityVersion(
+            calc.ContractTerms(
+                _fee(terms), terms["platform_fee_vat_payer"], terms["subtract_payment_vat_amount"]
+            ),
+            contract_json(entity, terms, applied),
+            terms,
+        )
+    if kind is policy_services.DISCOUNT_SHARE_POLICY:
+        return EntityVersion(
+            calc.DiscountSharePolicyTerms(terms["partner_share_rate"]),
+            discount_share_policy_json(entity, terms, applied),
+            terms,
+        )
+    return EntityVersion(
+        calc.AdditionalFeePolicyTerms(_fee(terms), terms["vat_payer"]),
+        additional_fee_policy_json(entity, terms, applied),
+        terms,
+    )
+
+
+def versions_of(
+    contract: EntityVersion, shares: dict[str, EntityVersion], fees: dict[str, EntityVersion]
+) -> _Versions:
     return _Versions(
         terms=calc.SettlementTerms(
-            contract=calc.ContractTerms(
-                _fee(contract_terms),
-                contract_terms["platform_fee_vat_payer"],
-                contract_terms["subtract_payment_vat_amount"],
-            ),
-            discount_share_policies=share_terms,
-            additional_fee_policies=fee_terms,
+            contract=contract.calc_terms,
+            discount_share_policies={pid: v.calc_terms for pid, v in shares.items()},
+            additional_fee_policies={pid: v.calc_terms for pid, v in fees.items()},
         ),
-        contract=contract_json(contract, contract_terms, contract_applied),
-        discount_policies=share_json,
-        fee_policies=fee_json,
-        contract_terms={k: v for k, v in contract_terms.items()},
+        contract=contract.wire,
+        discount_policies={pid: v.wire for pid, v in shares.items()},
+        fee_policies={pid: v.wire for pid, v in fees.items()},
+        contract_terms=dict(contract.terms),
     )
 
 
@@ -354,9 +381,19 @@ def _check_payment_caps(payment: Payment, result: calc.OrderSettlement) -> None:
     registered = Transfer.objects.filter(payment=payment, type=TransferType.ORDER).aggregate(
         payment=Sum("amount_payment"), tax_free=Sum("amount_payment_tax_free")
     )
-    reg_total = registered["payment"] or 0
-    reg_tax_free = registered["tax_free"] or 0
-    new = result.amount
+    error = payment_cap_error(
+        payment, registered["payment"] or 0, registered["tax_free"] or 0, result.amount
+    )
+    if error is not None:
+        raise error
+
+
+def payment_cap_error(
+    payment: Payment, reg_total: int, reg_tax_free: int, new: calc.SettlementAmount
+) -> ApiError | None:
+    """The cap a new ORDER transfer of `new` would break, given what is registered already."""
+    if payment.kind != Payment.Kind.PORT_ONE or payment.total_amount is None:
+        return None
     paid_tax_free = payment.tax_free_amount or 0
     checks = (
         (
@@ -380,7 +417,7 @@ def _check_payment_caps(payment: Payment, result: calc.OrderSettlement) -> None:
     )
     for type_, registered_amount, requested, paid in checks:
         if registered_amount + requested > paid:
-            raise ApiError(
+            return ApiError(
                 type_,
                 f"정산 금액 합계가 포트원 결제 금액을 넘습니다: {registered_amount} + "
                 f"{requested} > {paid}",
@@ -389,6 +426,7 @@ def _check_payment_caps(payment: Payment, result: calc.OrderSettlement) -> None:
                 requestSettlementPaymentAmount=requested,
                 portOnePaymentAmount=paid,
             )
+    return None
 
 
 # --- ORDER -----------------------------------------------------------------------------------
@@ -422,7 +460,10 @@ def order_transfer_create(*, is_for_test: bool, data: dict[str, Any]) -> Transfe
             data["payment_id"], data["external_payment"], is_for_test=is_for_test
         )
     else:
-        payment = find_portone_payment(data["payment_id"], is_for_test=is_for_test)
+        try:
+            payment = find_portone_payment(data["payment_id"], is_for_test=is_for_test)
+        except PaymentResolverError as exc:  # PortOne unreachable or garbled: retry later (§11)
+            raise ApiError("PLATFORM_EXTERNAL_API_FAILED", exc.message, 503) from exc
         if payment is None:
             raise not_found(
                 "PLATFORM_PAYMENT_NOT_FOUND",
