@@ -36,7 +36,10 @@ from django.db import connection, transaction  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
-from core import versioning  # noqa: E402
+from core import (  # noqa: E402
+    sheets,
+    versioning,
+)
 from partners import resources  # noqa: E402
 from partners.brn import check_digit  # noqa: E402
 from partners.models import Partner, PartnerTag, PartnerVersion  # noqa: E402
@@ -156,7 +159,7 @@ def run(rows: int, contract: Contract, *, profile: bool) -> str:
     # wall time is what a user waits for; CPU time (this process only, not the database server)
     # shows how much of it is ours when other jobs share the two cores.
     marks = [(time.perf_counter(), time.process_time())]
-    table = resources.read_table(data, "bench.csv")
+    table = sheets.read_table(data, "bench.csv")
     marks.append((time.perf_counter(), time.process_time()))
     plan = resources.validate_table(table, is_for_test=True)
     marks.append((time.perf_counter(), time.process_time()))

@@ -35,6 +35,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from core import sheets
 from core.crypto import decrypt, encrypt
 from partners import resources
 from partners.models import Partner
@@ -196,8 +197,8 @@ def import_view(model_admin, request) -> HttpResponse:
     if not form.is_valid():
         return render(request, "partners/import.html", _context(model_admin, request, form=form))
     upload = form.cleaned_data["file"]
-    if upload.size > resources.MAX_FILE_BYTES:  # refuse before reading it into memory
-        form.add_error("file", f"파일이 너무 큽니다 (최대 {resources.MAX_FILE_BYTES >> 20} MB).")
+    if upload.size > sheets.MAX_FILE_BYTES:  # refuse before reading it into memory
+        form.add_error("file", f"파일이 너무 큽니다 (최대 {sheets.MAX_FILE_BYTES >> 20} MB).")
         return render(request, "partners/import.html", _context(model_admin, request, form=form))
     is_for_test = form.cleaned_data["mode"] == "test"
     started = time.perf_counter()

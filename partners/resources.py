@@ -19,7 +19,6 @@ never keeps the upload itself: the admin stores the validated plan between previ
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gc
 import io
@@ -28,7 +27,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from typing import Any, NamedTuple
 
 from import_export import resources
@@ -37,6 +35,7 @@ from rest_framework import serializers
 
 from core.crypto import mask
 from core.errors import ApiError
+from core.sheets import FileError, Table, neutralise, read_table
 from partners import services
 from partners.api import PartnerCreateInput, partner_change
 from partners.banks import BANK_LABELS, SUPPORTED_CURRENCIES
@@ -44,8 +43,6 @@ from partners.brn import format_brn
 from partners.models import Partner, PartnerType, TaxationType
 from policies.models import Contract
 
-MAX_FILE_BYTES = 60 * 1024 * 1024
-MAX_ROWS = 200_000
 #: rows per `public_id__in` query; keeps every backend far below its bind-parameter limit
 ID_CHUNK = 5_000
 #: how many rows the preview shows, and how many errors the page lists
@@ -59,14 +56,6 @@ def _header_key(header: str) -> str:
     """Header matching ignores spaces and a parenthesised hint: '유형(사업자/…)' == '유형',
     '기본 계약 아이디' == '기본계약아이디'."""
     return re.sub(r"\s+", "", re.sub(r"\(.*\)", "", header.replace("\ufeff", "")))
-
-
-def neutralise(value: Any) -> Any:
-    """Stop a cell from running as a formula in Excel (CSV/formula injection, OWASP): text that
-    starts with = + - @ or a tab/CR gets a leading single quote."""
-    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
 
 
 def mask_birthdate(value: str | None) -> str:
@@ -288,124 +277,6 @@ API_PATHS: dict[tuple[str, ...], str] = {
 
 
 # --- reading files -------------------------------------------------------------------------------
-
-
-class FileError(Exception):
-    """The file as a whole cannot be read (encoding, format, headers, size)."""
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    #: (spreadsheet row number, cells); the header is row 1, blank rows are skipped
-    rows: list[tuple[int, list[str]]]
-    encoding: str = ""
-
-
-def decode_csv(data: bytes) -> tuple[str, str]:
-    """Korean Excel saves CSV as CP949; newer Excel and most tools as UTF-8, often with a BOM.
-
-    BOM -> utf-8-sig; else strict UTF-8; else CP949. Korean text in CP949 is practically never
-    valid UTF-8, so trying strict UTF-8 first does not mis-read a CP949 file.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return data.decode("utf-8-sig"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel "유니코드 텍스트"
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp949"), "cp949"
-    except UnicodeDecodeError as exc:
-        raise FileError(
-            "파일 인코딩을 알 수 없습니다. UTF-8 또는 CP949(엑셀 CSV)로 저장해 주세요."
-        ) from exc
-
-
-def _cell(value: Any) -> str:
-    """A spreadsheet cell as the text a person sees: 1208147521.0 -> '1208147521',
-    a date cell -> '1990-01-02'."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _read_csv(data: bytes) -> Table:
-    text, encoding = decode_csv(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _table(([c.strip() for c in row] for row in rows), encoding)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    """python-calamine (Rust) reads ~9x faster than openpyxl read-only (anchors.md §4.2); openpyxl
-    stays as the fallback so the admin works on an install without it."""
-    try:
-        from python_calamine import CalamineWorkbook
-    except ImportError:  # openpyxl read-only fallback
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # do not trust a declared A1:XFD1048576 (tablib #482)
-        try:
-            yield from (list(row) for row in sheet.iter_rows(values_only=True))
-        finally:
-            workbook.close()
-        return
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    yield from workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-
-
-def _read_xlsx(data: bytes) -> Table:
-    try:
-        rows = [[_cell(v) for v in row] for row in _xlsx_rows(data)]
-    except Exception as exc:  # calamine and openpyxl raise many types for a broken file
-        raise FileError(f"엑셀 파일을 읽을 수 없습니다: {exc}") from exc
-    return _table(rows, "xlsx")
-
-
-def _table(rows: Iterable[list[str]], encoding: str) -> Table:
-    iterator = iter(rows)
-    headers: list[str] | None = None
-    out: list[tuple[int, list[str]]] = []
-    for number, cells in enumerate(iterator, start=1):
-        if headers is None:
-            headers = [c.replace("\ufeff", "").strip() for c in cells]
-            while headers and not headers[-1]:
-                headers.pop()
-            if not headers:
-                raise FileError("첫 행에 열 이름(헤더)이 있어야 합니다.")
-            continue
-        if any(cells):
-            out.append((number, cells))
-            if len(out) > MAX_ROWS:
-                raise FileError(f"한 번에 {MAX_ROWS:,}행까지 등록할 수 있습니다.")
-    if headers is None:
-        raise FileError("빈 파일입니다.")
-    return Table(headers=headers, rows=out, encoding=encoding)
-
-
-def read_table(data: bytes, filename: str = "") -> Table:
-    """CSV (UTF-8 / UTF-8 BOM / CP949) or XLSX, decided by content, then by name."""
-    if len(data) > MAX_FILE_BYTES:
-        raise FileError(f"파일이 너무 큽니다 (최대 {MAX_FILE_BYTES // 1024 // 1024} MB).")
-    if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
-    if filename.lower().endswith((".xlsx", ".xls")):
-        raise FileError("엑셀 파일이 아니거나 손상되었습니다. .xlsx 또는 .csv 로 올려 주세요.")
-    return _read_csv(data)
 
 
 @contextmanager

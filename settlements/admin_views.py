@@ -33,10 +33,10 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from core import sheets
 from core.errors import ApiError
 from partners.banks import SUPPORTED_CURRENCIES
 from partners.models import Partner
-from settlements import sheets
 from settlements.models import PartnerSettlementStatus, Transfer, TransferStatus, TransferType
 from settlements.transfers import manual_transfers_create
 

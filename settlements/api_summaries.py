@@ -24,7 +24,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core import versioning
+from core import sheets, versioning
 from core.api import (
     OneOf,
     PageInput,
@@ -47,7 +47,6 @@ from partners.models import (
     TaxationType,
     UserDefinedProperty,
 )
-from settlements import sheets
 from settlements.models import AMOUNT_FIELDS, Transfer, TransferStatus, TransferType
 
 PAYMENT_METHOD_TYPES = (

@@ -9,7 +9,7 @@ What this module must NOT do: decide anything about money or transfers. It turns
 API's input shape (`calc.Order` etc.) and reports cell errors by spreadsheet row and column; the
 bulk service applies every rule of the single API and its errors are mapped back to rows here.
 Reading CSV/XLSX (encodings, calamine/openpyxl) is shared with the partner import
-(`partners.resources.read_table`).
+(`core.sheets.read_table`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from partners.resources import FileError, RowError, Table, read_table
+from core.sheets import FileError, Table, read_table
+from partners.resources import RowError
 from settlements import calculation as calc
 from settlements.bulk import BulkRowsError, order_transfers_create_bulk
 from settlements.models import Payment, Transfer, TransferStatus

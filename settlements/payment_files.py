@@ -20,8 +20,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
+from core.sheets import FileError, Table, read_table
 from partners.banks import SUPPORTED_CURRENCIES
-from partners.resources import FileError, RowError, Table, read_table
+from partners.resources import RowError
 from settlements.bulk import KEY_CHUNK
 from settlements.models import Payment, Transfer, TransferType
 from settlements.order_files import (

@@ -233,8 +233,9 @@ def test_changelist_links_carry_the_current_filters(staff, partners):
     ("value", "expected"),
     [
         ("=1+1", "'=1+1"),
-        ("+82", "'+82"),
-        ("-3", "'-3"),
+        ("+82-10-1234", "'+82-10-1234"),
+        ("-3+A1", "'-3+A1"),
+        ("-3", "-3"),  # plain numbers stay numbers (negative amounts in settlement sheets)
         ("@cmd", "'@cmd"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from core import versioning
-from partners import admin_import, resources, services
+from core import sheets, versioning
+from partners import admin_import, services
 from partners.models import Partner, PartnerType, TaxationType
 from partners.resources import IMPORT_FIELDS, PartnerResource
 from policies.services import CONTRACT
@@ -307,7 +307,7 @@ def test_missing_and_unknown_headers_are_reported_on_row_one(staff, contract):
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(staff, contract, monkeypatch):
-    monkeypatch.setattr(resources, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(sheets, "MAX_FILE_BYTES", 100)
 
     response = upload(staff, csv_file([person_row()]))
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any
 
-MAX_FILE_BYTES = 30 * 1024 * 1024
-MAX_ROWS = 100_000
+MAX_FILE_BYTES = 60 * 1024 * 1024
+MAX_ROWS = 200_000
 CSV_CHUNK_ROWS = 500
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
