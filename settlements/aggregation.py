@@ -123,8 +123,13 @@ def transfers_advance_statuses(*, today: date | None = None) -> dict[str, int]:
 
 
 def settle_due(*, today: date | None = None) -> dict[str, int]:
-    """The hourly job (and the admin's "정산 내역 생성(지금)"): advance statuses, then gather."""
+    """The hourly job (and the admin's "정산 내역 생성(지금)"): recompute provisional transfers
+    whose start date has come (§12.12), advance statuses, then gather."""
+    from settlements.transfers import scheduled_transfers_recompute  # (it imports this module)
+
+    recomputed = scheduled_transfers_recompute(today=today)
     result = transfers_advance_statuses(today=today)
+    result["recomputed"] = recomputed
     result["gathered"] = partner_settlements_gather()
     return result
 

@@ -881,3 +881,68 @@ def transfer_delete(*, public_id: str, is_for_test: bool) -> None:
     transfer.delete()
     if settlement is not None:
         partner_settlements_recompute([settlement.pk])
+
+
+# --- provisional transfers -------------------------------------------------------------------
+
+
+def scheduled_transfers_recompute(*, today: date | None = None) -> int:
+    """domain.md §12.12: a SCHEDULED order transfer's amounts and date are provisional; when its
+    start date comes they are recomputed with the contract and policy versions in force then, and
+    frozen from IN_PROCESS on. Call before the status advance.
+
+    Skipped (kept as computed) when a cancel already references the transfer, since the cancel
+    used the original terms, or when a policy it used has been archived since (§12.13).
+    """
+    today = today or timezone.localdate()
+    due = Transfer.objects.filter(
+        type=TransferType.ORDER,
+        status=TransferStatus.SCHEDULED,
+        settlement_start_date__lte=today,
+        cancel_transfers__isnull=True,
+    ).values_list("pk", flat=True)
+    recomputed = 0
+    for pk in list(due):
+        with transaction.atomic():
+            transfer = (
+                Transfer.objects.select_for_update(of=("self",))
+                .select_related("contract")
+                .filter(pk=pk, status=TransferStatus.SCHEDULED)
+                .first()
+            )
+            if transfer is not None and _recompute(transfer):
+                recomputed += 1
+    return recomputed
+
+
+def _recompute(transfer: Transfer) -> bool:
+    order = codec.order_from_json(transfer.calc_input["order"])
+    share_ids = {d.share_policy_id for d in order.all_discounts()}
+    fee_ids = {f.policy_id for f in order.additional_fees} | {
+        f.policy_id for line in order.lines for f in line.additional_fees
+    }
+    start = transfer.settlement_start_date
+    try:
+        versions = _resolve_versions(
+            transfer.contract,
+            share_ids,
+            fee_ids,
+            at=_version_moment(start),
+            is_for_test=transfer.is_for_test,
+        )
+        result = calc.calculate_order(order, versions.terms, currency=transfer.settlement_currency)
+    except (ApiError, calc.CalculationError):
+        return False
+    if not transfer.settlement_date_explicit:
+        setting = PlatformSetting.for_mode(is_for_test=transfer.is_for_test)
+        transfer.settlement_date = _settlement_date(start, versions.contract_terms, None, setting)
+    transfer.snapshot = {
+        "contract": versions.contract,
+        "payment": transfer.snapshot["payment"],
+        **_computed_snapshot(result, versions),
+    }
+    transfer.calc_input = {**transfer.calc_input, "terms": codec.terms_to_json(versions.terms)}
+    for column, value in _amount_columns(result.amount).items():
+        setattr(transfer, column, value)
+    transfer.save()
+    return True

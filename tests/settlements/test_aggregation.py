@@ -83,7 +83,12 @@ def test_advance_statuses_follows_the_kst_dates(partner):
 def test_advance_and_gather_task_settles_and_gathers(partner, monkeypatch):
     make_transfer(partner, status="IN_PROCESS", settlement_date=D, amounts=amounts(1_000))
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
-    assert tasks.advance_and_gather() == {"in_process": 0, "settled": 1, "gathered": 1}
+    assert tasks.advance_and_gather() == {
+        "recomputed": 0,
+        "in_process": 0,
+        "settled": 1,
+        "gathered": 1,
+    }
     assert PartnerSettlement.objects.get().amount_settlement == 1_000
 
 

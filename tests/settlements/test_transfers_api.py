@@ -449,3 +449,56 @@ def test_settlement_date_follows_the_contract_cycle(portone, setup):
     )
     assert transfer.settlement_date == "2026-02-27"
     assert date.fromisoformat(transfer.settlement_date).weekday() == 4
+
+
+def test_scheduled_transfers_are_recomputed_when_their_start_date_comes(portone, setup):
+    """domain.md §12.12: provisional until the start date, then the versions in force then."""
+    from portone_server_sdk.platform import PlatformFeeInput
+
+    from settlements.aggregation import settle_due
+
+    start = timezone.localdate() + timedelta(days=10)
+    provisional = order(
+        portone,
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000),
+        settlement_start_date=start.isoformat(),
+    )
+    pinned = order(
+        portone,
+        payment_id="pay-pinned",
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000),
+        settlement_start_date=start.isoformat(),
+        settlement_date=(start + timedelta(days=30)).isoformat(),
+    )
+    cancelled = order(
+        portone,
+        payment_id="pay-cancelled",
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000),
+        settlement_start_date=start.isoformat(),
+    )
+    portone.platform.transfer.create_platform_order_cancel_transfer(
+        transfer_id=cancelled.id,
+        cancellation_id="c-1",
+        discounts=[],
+        order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(order_amount=1_000),
+    )
+    assert provisional.status == "SCHEDULED" and provisional.amount.platform_fee == 1_000
+    portone.platform.policy.update_platform_contract(
+        id="C1", platform_fee=PlatformFeeInput(fixed_rate=20_000)
+    )
+
+    assert settle_due(today=start - timedelta(days=1))["recomputed"] == 0
+    assert settle_due(today=start)["recomputed"] == 2
+
+    get = portone.platform.transfer.get_platform_transfer
+    now = get(id=provisional.id)
+    assert now.status == "IN_PROCESS"
+    assert (now.amount.platform_fee, now.amount.platform_fee_vat, now.amount.settlement) == (
+        2_000,
+        200,
+        7_800,
+    )
+    assert now.contract.platform_fee.rate == 20_000
+    assert get(id=pinned.id).settlement_date == (start + timedelta(days=30)).isoformat()
+    assert get(id=pinned.id).amount.platform_fee == 2_000
+    assert get(id=cancelled.id).amount.platform_fee == 1_000  # a cancel already used its terms
