@@ -1,22 +1,53 @@
+from datetime import datetime, time, timedelta
+
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django_q.models import Schedule
 
-# name -> (function, schedule type, minutes). Idempotent: re-running updates in place.
+# name -> (function, schedule type, minutes, first run at this KST time for DAILY schedules).
+# Idempotent: re-running updates in place and keeps the next run of existing schedules.
 SCHEDULES = {
-    "promote-due-policy-versions": ("policies.tasks.promote_due_versions", Schedule.MINUTES, 1),
-    "promote-due-partner-versions": ("partners.tasks.promote_due_partners", Schedule.MINUTES, 1),
-    "purge-idempotency-keys": ("core.tasks.purge_idempotency_keys", Schedule.HOURLY, None),
-    "settle-transfers": ("settlements.tasks.advance_and_gather", Schedule.HOURLY, None),
+    "promote-due-policy-versions": (
+        "policies.tasks.promote_due_versions",
+        Schedule.MINUTES,
+        1,
+        None,
+    ),
+    "promote-due-partner-versions": (
+        "partners.tasks.promote_due_partners",
+        Schedule.MINUTES,
+        1,
+        None,
+    ),
+    "purge-idempotency-keys": ("core.tasks.purge_idempotency_keys", Schedule.HOURLY, None, None),
+    # domain.md §12.17: hourly, and at 00:05 KST so the day's settlements exist at once.
+    "settle-transfers": ("settlements.tasks.advance_and_gather", Schedule.HOURLY, None, None),
+    "settle-transfers-after-midnight": (
+        "settlements.tasks.advance_and_gather",
+        Schedule.DAILY,
+        None,
+        time(0, 5),
+    ),
 }
+
+
+def next_local(at: time) -> datetime:
+    """The next moment the local (KST) clock shows `at`."""
+    now = timezone.localtime()
+    candidate = timezone.make_aware(datetime.combine(now.date(), at))
+    return candidate if candidate > now else candidate + timedelta(days=1)
 
 
 class Command(BaseCommand):
     help = "Create or update the django-q2 schedules this project relies on."
 
     def handle(self, *args, **options):
-        for name, (func, kind, minutes) in SCHEDULES.items():
-            Schedule.objects.update_or_create(
+        for name, (func, kind, minutes, daily_at) in SCHEDULES.items():
+            schedule, created = Schedule.objects.update_or_create(
                 name=name,
                 defaults={"func": func, "schedule_type": kind, "minutes": minutes, "repeats": -1},
             )
+            if created and daily_at is not None:
+                schedule.next_run = next_local(daily_at)
+                schedule.save(update_fields=["next_run"])
         self.stdout.write(f"{len(SCHEDULES)} schedules in place")
