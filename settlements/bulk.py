@@ -20,12 +20,10 @@ What this module must NOT do:
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -42,6 +40,7 @@ from ulid import ULID
 from core import versioning
 from core.api import graphql_id
 from core.errors import ApiError, conflict, not_found
+from core.perf import gc_paused
 from partners.models import Partner, UserDefinedProperty
 from policies import services as policy_services
 from policies.models import Contract, PlatformSetting
@@ -843,7 +842,7 @@ def order_transfers_create_bulk(
     validates and computes, returns the unsaved transfers and rolls back (payments the resolver
     fetched included). `payment_source` marks new EXTERNAL payments (files pass CSV).
     """
-    with _gc_paused(), transaction.atomic():
+    with gc_paused(), transaction.atomic():
         started = time.perf_counter()
         plan = _Planner(is_for_test=is_for_test, rows=rows, source=payment_source).run()
         logger.info(
@@ -859,21 +858,3 @@ def order_transfers_create_bulk(
             _external_payments(plan, is_for_test)  # unsaved, so the transfers can show them
             return _transfers(plan)[0]
         return _write(plan, is_for_test)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while 10^5 rows' objects are alive: every generation-2 pass
-    would rescan all of them (the partner import measured 100k rows at ~14x the time of 10k).
-    Reference counting still frees everything that is not cyclic. On the way out the survivors
-    are filed as old (freeze + unfreeze) instead of being scanned at once as young objects, which
-    cost 1.2 s for 100k rows."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
