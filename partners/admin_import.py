@@ -12,15 +12,11 @@ The store is a directory under VAR_DIR: with several web servers it must be shar
 from __future__ import annotations
 
 import json
-import re
-import secrets
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -37,15 +33,14 @@ from django.utils import timezone
 
 from core import sheets
 from core.crypto import decrypt, encrypt
+from core.uploads import UploadStage
 from partners import resources
 from partners.models import Partner
 
 ADD_PERMISSION = "partners.add_partner"
 SESSION_KEY = "partners_import"
-STORE_TTL_SECONDS = 24 * 3600
 MAX_ERRORS_SHOWN = 500
 FORMATS = ("csv", "xlsx")
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 def urls(model_admin) -> list:
@@ -74,67 +69,25 @@ def urls(model_admin) -> list:
 # --- server-side store of the validated plan ----------------------------------------------------
 
 
-def _store_dir() -> Path:
-    directory = Path(settings.VAR_DIR) / "partner-imports"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-def _store_path(token: str) -> Path:
-    if not _TOKEN.match(token):
-        raise ValueError("bad import token")
-    return _store_dir() / f"{token}.bin"
-
-
-def _prune() -> None:
-    cutoff = time.time() - STORE_TTL_SECONDS
-    for stale in _store_dir().glob("*.*"):
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except FileNotFoundError:
-            pass
+STAGE = UploadStage("partner-imports", SESSION_KEY)
 
 
 def _discard(request) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if isinstance(pending, dict):
-        _store_path(pending["token"]).unlink(missing_ok=True)
+    STAGE.discard(request)
 
 
 def _store(request, plan: resources.ImportPlan) -> str:
-    """Keep the plan server-side; return the public check value the confirm form echoes.
-
-    The check is not a secret (the token is): it only tells "confirm this upload" apart from
-    "confirm whatever this session uploaded last", e.g. after a second upload in another tab.
-    """
-    _discard(request)
-    _prune()
-    token, check = secrets.token_urlsafe(32), secrets.token_hex(8)
+    """Keep the plan server-side, encrypted (it holds account numbers); return the check value
+    the confirm form echoes."""
     payload = encrypt(json.dumps(plan.as_json(), ensure_ascii=False, separators=(",", ":")))
-    _store_path(token).write_text(payload, encoding="ascii")
-    request.session[SESSION_KEY] = {"token": token, "check": check}
-    return check
+    return STAGE.put(request, payload.encode("ascii"))
 
 
 def _load(request, check: str) -> resources.ImportPlan | None:
-    pending = request.session.get(SESSION_KEY)
-    if not isinstance(pending, dict) or not secrets.compare_digest(pending["check"], check):
+    payload = STAGE.take(request, check)
+    if payload is None:
         return None
-    del request.session[SESSION_KEY]
-    stored = _store_path(pending["token"])
-    claimed = stored.with_suffix(".claimed")
-    try:
-        # rename is atomic: of two confirms racing (a double click), exactly one gets the plan,
-        # so rows without an id (which get a fresh ULID each time) cannot be created twice.
-        stored.rename(claimed)
-    except FileNotFoundError:
-        return None
-    try:
-        payload = claimed.read_text(encoding="ascii")
-    finally:
-        claimed.unlink(missing_ok=True)
-    return resources.ImportPlan.from_json(json.loads(decrypt(payload)))
+    return resources.ImportPlan.from_json(json.loads(decrypt(payload.decode("ascii"))))
 
 
 # --- views ---------------------------------------------------------------------------------------

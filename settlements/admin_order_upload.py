@@ -13,26 +13,21 @@ validates again against the database as it is then. With several web servers the
 from __future__ import annotations
 
 import json
-import re
-import secrets
 import time
-from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 
+from core.uploads import UploadStage
 from settlements import order_files, payment_files
 from settlements.models import Payment, Transfer
 
-STORE_TTL_SECONDS = 24 * 3600
 MAX_ERRORS_SHOWN = 500
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -64,63 +59,25 @@ def urls() -> list:
 # --- server-side store of the previewed upload ---------------------------------------------------
 
 
-def _store_dir() -> Path:
-    directory = Path(settings.VAR_DIR) / "settlement-uploads"
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory
-
-
-def _paths(token: str) -> tuple[Path, Path]:
-    if not _TOKEN.match(token):
-        raise ValueError("bad upload token")
-    base = _store_dir()
-    return base / f"{token}.json", base / f"{token}.data"
-
-
-def _session_key(kind: str) -> str:
-    return f"settlements_upload_{kind}"
-
-
-def _prune() -> None:
-    cutoff = time.time() - STORE_TTL_SECONDS
-    for stale in _store_dir().iterdir():
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except FileNotFoundError:
-            pass
+def _stage(kind: str) -> UploadStage:
+    return UploadStage("settlement-uploads", f"settlements_upload_{kind}")
 
 
 def _discard(request, kind: str) -> None:
-    token = request.session.pop(_session_key(kind), None)
-    if token:
-        for stored in _paths(token):
-            stored.unlink(missing_ok=True)
+    _stage(kind).discard(request)
 
 
 def _store(request, kind: str, data: bytes, filename: str, is_for_test: bool) -> None:
-    _discard(request, kind)
-    _prune()
-    token = secrets.token_urlsafe(32)
-    meta, blob = _paths(token)
-    blob.write_bytes(data)
-    meta.write_text(json.dumps({"filename": filename, "is_for_test": is_for_test}))
-    request.session[_session_key(kind)] = token
+    meta = json.dumps({"filename": filename, "is_for_test": is_for_test}).encode()
+    _stage(kind).put(request, meta + b"\n" + data)
 
 
 def _load(request, kind: str) -> tuple[bytes, str, bool] | None:
-    token = request.session.pop(_session_key(kind), None)
-    if not token:
+    payload = _stage(kind).take(request)
+    if payload is None:
         return None
-    meta, blob = _paths(token)
-    try:
-        info = json.loads(meta.read_text())
-        data = blob.read_bytes()
-    except FileNotFoundError:
-        return None
-    finally:
-        meta.unlink(missing_ok=True)
-        blob.unlink(missing_ok=True)
+    meta, _, data = payload.partition(b"\n")
+    info = json.loads(meta)
     return data, info["filename"], info["is_for_test"]
 
 

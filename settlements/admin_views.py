@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, Value, When
@@ -35,6 +31,7 @@ from django.utils import timezone
 
 from core import sheets
 from core.errors import ApiError
+from core.uploads import UploadStage
 from partners.banks import SUPPORTED_CURRENCIES
 from partners.models import Partner
 from settlements.models import PartnerSettlementStatus, Transfer, TransferStatus, TransferType
@@ -375,8 +372,6 @@ INT64_MAX = 2**63 - 1
 MEMO_MAX = 256
 ID_MAX = 100
 SESSION_KEY = "settlements_manual_upload_token"
-STORE_TTL_SECONDS = 24 * 3600
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 # "12000", "-3000", "12,000", "-1,234,567" (commas only as thousands separators)
 _INTEGER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -646,55 +641,21 @@ def manual_upload_validate(data: bytes, filename: str, *, is_for_test: bool) -> 
 # --- server-side store between preview and confirm ------------------------------------------------
 
 
-def _store_dir() -> Path:
-    directory = Path(settings.VAR_DIR) / "manual-transfer-uploads"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-def _store_path(token: str) -> Path:
-    if not _TOKEN.match(token):
-        raise ValueError("bad upload token")
-    return _store_dir() / f"{token}.json"
-
-
-def _prune() -> None:
-    cutoff = time.time() - STORE_TTL_SECONDS
-    for stale in _store_dir().glob("*.json"):
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except FileNotFoundError:
-            pass
+STAGE = UploadStage("manual-transfer-uploads", SESSION_KEY)
 
 
 def _discard(request) -> None:
-    token = request.session.pop(SESSION_KEY, None)
-    if token:
-        _store_path(token).unlink(missing_ok=True)
+    STAGE.discard(request)
 
 
 def _store(request, plan: UploadPlan) -> None:
-    _discard(request)
-    _prune()
-    token = secrets.token_urlsafe(32)
-    _store_path(token).write_text(json.dumps(plan.as_json(), ensure_ascii=False), "utf-8")
-    request.session[SESSION_KEY] = token
+    STAGE.put(request, json.dumps(plan.as_json(), ensure_ascii=False).encode("utf-8"))
 
 
 def _load(request) -> UploadPlan | None:
-    """Take the stored plan out (file deleted): a confirm can run once."""
-    token = request.session.pop(SESSION_KEY, None)
-    if not token:
-        return None
-    stored = _store_path(token)
-    try:
-        text = stored.read_text("utf-8")
-    except FileNotFoundError:
-        return None
-    finally:
-        stored.unlink(missing_ok=True)
-    return UploadPlan.from_json(json.loads(text))
+    """Take the stored plan out: a confirm can run once."""
+    payload = STAGE.take(request)
+    return None if payload is None else UploadPlan.from_json(json.loads(payload))
 
 
 # --- views ----------------------------------------------------------------------------------------

@@ -329,7 +329,7 @@ def test_confirm_commits_all_rows_once_and_forgets_the_upload(staff, contract):
     assert preview.context["check"] in preview.content.decode()
     token = staff.session[admin_import.SESSION_KEY]["token"]
     assert token not in preview.content.decode(), "the token stays in the session"
-    stored = admin_import._store_path(token)
+    stored = admin_import.STAGE._path(token)
     assert stored.exists()
     assert "110123456789" not in stored.read_text(), "the stored rows are encrypted"
 
