@@ -9,7 +9,8 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from core import sheets, versioning
-from partners import admin_import, services
+from core.fastpath import Unsure
+from partners import admin_import, resources, services
 from partners.models import Partner, PartnerType, TaxationType
 from partners.resources import IMPORT_FIELDS, PartnerResource
 from policies.services import CONTRACT
@@ -280,6 +281,58 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_row_column_and_reason(sta
     assert "<td>기본 계약 아이디</td>" in page
     assert CONFIRM_URL not in page, "no confirm button when any row is bad"
     assert admin_import.SESSION_KEY not in staff.session
+
+
+def table_of(rows: list[dict]) -> sheets.Table:
+    return sheets.Table(
+        headers=HEADERS,
+        rows=[(n, [row.get(f, "") for f in IMPORT_FIELDS]) for n, row in enumerate(rows, start=2)],
+    )
+
+
+def test_the_fast_path_gives_the_same_plan_and_errors_as_the_serializer(contract, monkeypatch):
+    """core.fastpath only ever skips DRF for rows DRF would accept identically: validating with
+    it and with every row sent through PartnerCreateInput gives the same items and errors."""
+    good = [
+        business_row(public_id="good-1", name="  공백 이름  ", tags="a, a ,b"),
+        person_row(public_id="good-2", contact_phone="010-0000-0000", memo="메모"),
+        person_row(public_id="short-date", birthdate="1990-1-2"),  # fast path declines, DRF takes
+        person_row(public_id="good-3", partner_type="NON_WHT_PAYER", birthdate=""),
+    ]
+    bad = [
+        business_row(public_id="bad-brn", business_registration_number="120-81-47522"),
+        business_row(public_id="no-rep", representative_name=""),
+        business_row(public_id="bad-tax", taxation_type="부가세"),
+        business_row(public_id="long-name", name="가" * 201),
+        person_row(public_id="bad-email", contact_email="not-an-email"),
+        person_row(public_id="bad-date", birthdate="1990-02-30"),
+        person_row(public_id="bad-account", account_number="110-1"),
+        person_row(public_id="nul", account_holder="이\x00작가"),
+        person_row(public_id="no-name", name=" "),
+        person_row(public_id="x" * 101),
+    ]
+
+    def never_sure(serializer):
+        def decline(body):
+            raise Unsure
+
+        return decline
+
+    fast_good = resources.validate_table(table_of(good), is_for_test=False)
+    fast_mixed = resources.validate_table(table_of(good + bad), is_for_test=False)
+    monkeypatch.setattr(resources, "compile_serializer", never_sure)
+    slow_good = resources.validate_table(table_of(good), is_for_test=False)
+    slow_mixed = resources.validate_table(table_of(good + bad), is_for_test=False)
+
+    assert fast_good.items == slow_good.items
+    assert fast_good.items[0]["terms"]["name"] == "공백 이름"
+    assert fast_good.items[0]["terms"]["tags"] == ["a", "b"]
+    assert fast_good.items[2]["terms"]["birthdate"] == "1990-01-02"
+    assert fast_mixed.errors == slow_mixed.errors
+    assert {e.row for e in fast_mixed.errors} == set(range(6, 16))
+    birthdate_error = next(e for e in fast_mixed.errors if e.row == 11)
+    assert birthdate_error.column == "생년월일"
+    assert "YYYY-MM-DD" in birthdate_error.message
 
 
 def test_the_error_names_the_header_as_written_in_the_file(staff, contract):
