@@ -150,6 +150,19 @@ def transfer_rows(prefix: str, count: int, partners: list[Partner], contracts: l
         }
 
 
+def bucket_key(row: dict) -> aggregation.Key:
+    contract = 0 if row["type"] == "MANUAL" else row["contract_id"] or 0
+    return (True, row["partner_id"], row["settlement_date"], row["type"], "KRW", contract)
+
+
+def with_buckets(rows, buckets: dict):
+    """Every transfer in the open bucket of its key, as `assign_open_buckets` puts a transfer
+    created before its settlement date (settlements.aggregation)."""
+    for row in rows:
+        row["partner_settlement_id"] = buckets[bucket_key(row)]
+        yield row
+
+
 def insert_transfers(rows) -> None:
     columns = [f.column for f in Transfer._meta.concrete_fields if f.column != "id"]
     if connection.vendor == "postgresql":
@@ -181,7 +194,7 @@ def insert_transfers(rows) -> None:
 
 
 def cleanup(prefix: str, contracts: list[Contract], queue_floor: int) -> None:
-    settlements = PartnerSettlement.objects.filter(
+    settlements = PartnerSettlement.all_objects.filter(
         is_for_test=True, partner__public_id__startswith=prefix
     )
     PartnerSettlement.history.filter(id__in=list(settlements.values_list("pk", flat=True))).delete()
@@ -205,6 +218,12 @@ def main() -> None:
     parser.add_argument("--transfers", type=int, default=1_000_000)
     parser.add_argument("--partners", type=int, default=2_000)
     parser.add_argument("--keep", action="store_true", help="leave the rows in the database")
+    parser.add_argument(
+        "--unassigned",
+        action="store_true",
+        help="transfers without open buckets (rows from before them, or created SETTLED one by "
+        "one): the UPDATE path",
+    )
     args = parser.parse_args()
 
     prefix = f"bench-{ULID()}-"
@@ -215,6 +234,13 @@ def main() -> None:
         partners = make_partners(prefix, args.partners, contracts)
         t1 = time.perf_counter()
         rows = transfer_rows(prefix, args.transfers, partners, contracts)
+        if not args.unassigned:  # the generator is seeded: a first pass for the keys
+            keys = {
+                bucket_key(row)
+                for row in transfer_rows(prefix, args.transfers, partners, contracts)
+            }
+            with transaction.atomic():
+                rows = with_buckets(rows, aggregation.open_buckets(keys))
         insert_transfers(rows)
         t2 = time.perf_counter()
         print(

@@ -7,6 +7,8 @@ status changes and "정산 내역 생성(지금)" go through settlements.aggrega
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -14,6 +16,7 @@ from core.errors import ApiError
 from partners.models import PartnerTag
 from settlements import aggregation
 from settlements.models import (
+    OPEN_BUCKET_STATUS,
     ClosedDay,
     PartnerSettlement,
     PartnerSettlementStatus,
@@ -79,10 +82,23 @@ class TransferAdmin(SettleNowMixin, SimpleHistoryAdmin):
     list_select_related = ("partner", "contract")
     list_per_page = 50
     actions = [GATHER_ACTION]
-    raw_id_fields = ("partner", "contract", "payment", "original", "partner_settlement")
+    raw_id_fields = ("partner", "contract", "payment", "original")
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Transfer._meta.fields]
+        return [
+            "settlement" if f.name == "partner_settlement" else f.name
+            for f in Transfer._meta.fields
+        ]
+
+    @admin.display(description=_("정산 내역"))
+    def settlement(self, obj):
+        """The partner settlement, once gathered; before that the transfer waits in an open
+        bucket, which is no settlement yet (settlements.aggregation)."""
+        settlement = obj.partner_settlement
+        if settlement is None or settlement.status == OPEN_BUCKET_STATUS:
+            return _("정산일 집계 전")
+        url = reverse("admin:settlements_partnersettlement_change", args=[settlement.pk])
+        return format_html('<a href="{}">{}</a>', url, settlement.public_id)
 
     def has_add_permission(self, request):
         return False

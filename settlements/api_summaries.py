@@ -47,7 +47,13 @@ from partners.models import (
     TaxationType,
     UserDefinedProperty,
 )
-from settlements.models import AMOUNT_FIELDS, Transfer, TransferStatus, TransferType
+from settlements.models import (
+    AMOUNT_FIELDS,
+    OPEN_BUCKET_STATUS,
+    Transfer,
+    TransferStatus,
+    TransferType,
+)
 
 PAYMENT_METHOD_TYPES = (
     "CARD",
@@ -211,7 +217,7 @@ def _keyword_q(keyword: tuple[str, str] | None) -> Q:
         "transferMemo": Q(memo__icontains=text),
         "partnerName": Q(partner__name__icontains=text),
         "partnerMemo": Q(partner__memo__icontains=text),
-        "partnerSettlementId": Q(partner_settlement__public_id__icontains=text),
+        "partnerSettlementId": _partner_settlement_q(text),
     }
     if key != "all":
         return exact[key]
@@ -222,8 +228,15 @@ def _keyword_q(keyword: tuple[str, str] | None) -> Q:
         | Q(partner__public_id__icontains=text)
         | Q(partner__name__icontains=text)
         | Q(partner__memo__icontains=text)
-        | Q(partner_settlement__public_id__icontains=text)
+        | _partner_settlement_q(text)
         | _product_name_q(text, partial=True)
+    )
+
+
+def _partner_settlement_q(text: str) -> Q:
+    """A transfer's partner settlement, once gathered (an open bucket's id is never shown)."""
+    return Q(partner_settlement__public_id__icontains=text) & ~Q(
+        partner_settlement__status=OPEN_BUCKET_STATUS
     )
 
 

@@ -46,6 +46,7 @@ from policies import services as policy_services
 from policies.models import Contract, PlatformSetting
 from settlements import calculation as calc
 from settlements import codec
+from settlements.aggregation import assign_open_buckets, gather_created
 from settlements.models import (
     Payment,
     SettlementParameter,
@@ -788,6 +789,10 @@ def _write(plan: _Plan, is_for_test: bool) -> list[Transfer]:
     # sorted chunks, and a chunk that holds whole keys touches each partner settlement once
     # (file order spread every settlement over every chunk: 3x slower for 100k rows).
     by_key = sorted(transfers, key=lambda t: (t.partner_id, t.settlement_date, t.contract_id))
+    # Every row joins its key's open bucket; when some are SETTLED already (dated today or
+    # earlier), under the exclusive settlement lock, and their buckets are gathered right after.
+    settled = [t for t in transfers if t.status == TransferStatus.SETTLED]
+    assign_open_buckets(by_key, settled_too=bool(settled))
     try:
         with transaction.atomic():
             _insert(Transfer, by_key, texts)
@@ -796,15 +801,10 @@ def _write(plan: _Plan, is_for_test: bool) -> list[Transfer]:
             "PLATFORM_TRANSFER_ID_ALREADY_USED", "이미 사용된 정산건 아이디가 있습니다."
         ) from None
     inserted = time.perf_counter()
-    settled = [t.pk for t in transfers if t.status == TransferStatus.SETTLED]
     if settled:
-        try:
-            from settlements.aggregation import gather_now_for
-        except ImportError:  # aggregation arrives with the partner-settlement module
-            return transfers
-        gather_now_for(settled)
-        by_pk = {t.pk: t for t in transfers}
-        for chunk in _chunks(settled):
+        gather_created(settled)
+        by_pk = {t.pk: t for t in settled}
+        for chunk in _chunks(list(by_pk)):
             for pk, settlement_id in Transfer.objects.filter(pk__in=chunk).values_list(
                 "pk", "partner_settlement_id"
             ):

@@ -8,6 +8,8 @@ an existing transfer.
 """
 
 from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_history
@@ -93,6 +95,20 @@ MANUAL_SETTLEMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     ),
     PartnerSettlementStatus.PAYOUT_FAILED: (PartnerSettlementStatus.PAYOUT_PREPARED,),
 }
+
+
+# The status of a partner settlement's "open bucket": the row a transfer joins when it is created
+# (before its settlement date), so gathering a day flips buckets instead of rewriting every
+# transfer row (settlements.aggregation). Not one of the SDK's statuses and never shown:
+# `PartnerSettlement.objects` leaves these rows out; `PartnerSettlement.all_objects` has them.
+OPEN_BUCKET_STATUS = "OPEN"
+
+
+class PartnerSettlementManager(models.Manager):
+    """Partner settlements as the API, the admin and payouts see them: no open buckets."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().exclude(status=OPEN_BUCKET_STATUS)
 
 
 class AmountColumns(models.Model):
@@ -227,15 +243,30 @@ class PartnerSettlement(AmountColumns):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    all_objects = models.Manager()
+    objects = PartnerSettlementManager()
     history = audit_history()
 
     class Meta:
         verbose_name = _("정산 내역")
         verbose_name_plural = _("정산 내역")
+        default_manager_name = "objects"  # without open buckets: the admin, related managers
         ordering = ["-settlement_date", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["is_for_test", "public_id"], name="partner_settlement_unique_id"
+            ),
+            # One open bucket per aggregation key (contract 0 = none, as in aggregation.Key), so
+            # concurrent creators of the key's first transfer meet on this index.
+            models.UniqueConstraint(
+                "is_for_test",
+                "partner",
+                "settlement_date",
+                "settlement_type",
+                "settlement_currency",
+                Coalesce("contract", Value(0)),
+                condition=Q(status=OPEN_BUCKET_STATUS),
+                name="partner_settlement_open_bucket",
             ),
         ]
         indexes = [

@@ -29,6 +29,8 @@ from policies.models import Contract, PlatformSetting
 from settlements import calculation as calc
 from settlements import codec, dates
 from settlements.aggregation import (
+    assign_open_buckets,
+    gather_created,
     gather_now_for,
     lock_partner_settlements,
     partner_settlements_recompute,
@@ -149,8 +151,10 @@ def _new_id(public_id: str | None, *, is_for_test: bool) -> str:
 
 
 def _save(transfer: Transfer) -> Transfer:
+    """Insert a new transfer; one created before its settlement date joins its open bucket."""
     try:
         with transaction.atomic():
+            assign_open_buckets([transfer])
             transfer.save()
     except IntegrityError:  # a concurrent request took the id between the check and the insert
         raise conflict(
@@ -818,6 +822,9 @@ def manual_transfers_create(*, is_for_test: bool, rows: list[dict[str, Any]]) ->
                     amount_settlement_tax_free=row.get("settlement_tax_free_amount") or 0,
                 )
             )
+        # Mostly dated today or earlier (SETTLED at once): into their buckets under the
+        # exclusive lock, and gathered right after the insert.
+        assign_open_buckets(transfers, settled_too=True)
         try:
             with transaction.atomic():
                 created = Transfer.objects.bulk_create(transfers, batch_size=2000)
@@ -825,9 +832,7 @@ def manual_transfers_create(*, is_for_test: bool, rows: list[dict[str, Any]]) ->
             raise conflict(
                 "PLATFORM_TRANSFER_ID_ALREADY_USED", "이미 사용된 정산건 아이디가 있습니다."
             ) from None
-        settled = [t.pk for t in created if t.status == TransferStatus.SETTLED and t.pk]
-        if settled:
-            gather_now_for(settled)
+        gather_created(created)
         return created
 
 
@@ -935,7 +940,13 @@ def _recompute(transfer: Transfer) -> bool:
         return False
     if not transfer.settlement_date_explicit:
         setting = PlatformSetting.for_mode(is_for_test=transfer.is_for_test)
-        transfer.settlement_date = _settlement_date(start, versions.contract_terms, None, setting)
+        settlement_date = _settlement_date(start, versions.contract_terms, None, setting)
+        if settlement_date != transfer.settlement_date:
+            # Another date is another aggregation key: move to that key's open bucket (the old
+            # one, if left empty, is dropped when its day is gathered).
+            transfer.settlement_date = settlement_date
+            transfer.partner_settlement_id = None
+            assign_open_buckets([transfer])
     transfer.snapshot = {
         "contract": versions.contract,
         "payment": transfer.snapshot["payment"],

@@ -119,12 +119,15 @@ def make_transfer(
     amounts: dict[str, int] | None = None,
     public_id: str | None = None,
     original=None,
+    bucket: bool = False,
     **fields: Any,
 ):
     """A Transfer row written directly (the transfer services are tested elsewhere).
 
     ORDER/ORDER_CANCEL default to the partner's default contract and a start date 3 days before
     the settlement date; MANUAL has neither. `amounts` uses wire names (`{"settlement": 900}`).
+    `bucket`: in the open bucket of its key, as a transfer created before its settlement date is
+    (settlements.aggregation.assign_open_buckets); otherwise without a partner settlement.
     """
     from datetime import date, timedelta
 
@@ -149,5 +152,14 @@ def make_transfer(
         **fields,
     )
     transfer.set_amounts(amounts or {})
-    transfer.save()
+    if bucket:
+        from django.db import transaction
+
+        from settlements.aggregation import assign_open_buckets
+
+        with transaction.atomic():
+            assign_open_buckets([transfer], settled_too=True)
+            transfer.save()
+    else:
+        transfer.save()
     return transfer

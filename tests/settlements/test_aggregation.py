@@ -1,17 +1,19 @@
 """Transfer status advance, set-based gathering into partner settlements, recompute, manual
 status changes and the back-office actions (settlements.aggregation, settlements.admin)."""
 
+import functools
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from core.errors import ApiError
 from settlements import aggregation, tasks
 from settlements.models import (
     MANUAL_SETTLEMENT_TRANSITIONS,
+    OPEN_BUCKET_STATUS,
     PartnerSettlement,
     PartnerSettlementStatus,
     Transfer,
@@ -34,6 +36,14 @@ def contract():
 @pytest.fixture
 def partner(contract):
     return make_partner("p-1", contract_id=contract.public_id, tags=["패션"])
+
+
+@pytest.fixture(params=["unassigned", "bucket"])
+def make(request):
+    """Transfers without a partner settlement (created SETTLED one by one, or from before open
+    buckets) or in the open bucket of their key (created before their settlement date): a gather
+    must give the same settlements either way."""
+    return functools.partial(make_transfer, bucket=request.param == "bucket")
 
 
 def amounts(settlement: int, **more: int) -> dict[str, int]:
@@ -80,8 +90,8 @@ def test_advance_statuses_follows_the_kst_dates(partner):
     }
 
 
-def test_advance_and_gather_task_settles_and_gathers(partner, monkeypatch):
-    make_transfer(partner, status="IN_PROCESS", settlement_date=D, amounts=amounts(1_000))
+def test_advance_and_gather_task_settles_and_gathers(partner, monkeypatch, make):
+    make(partner, status="IN_PROCESS", settlement_date=D, amounts=amounts(1_000))
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
     assert tasks.advance_and_gather() == {
         "recomputed": 0,
@@ -95,21 +105,21 @@ def test_advance_and_gather_task_settles_and_gathers(partner, monkeypatch):
 # --- gather -------------------------------------------------------------------------------------
 
 
-def test_gather_groups_by_the_full_key(partner, contract):
+def test_gather_groups_by_the_full_key(partner, contract, make):
     other_contract = make_contract("c-other")
     other_partner = make_partner("p-2", contract_id=contract.public_id)
     test_contract = make_contract("c-main", is_for_test=True)
     test_partner = make_partner("p-1", contract_id=test_contract.public_id, is_for_test=True)
-    make_transfer(partner, amounts=amounts(100))
-    make_transfer(partner, amounts=amounts(200))  # same key as above
-    make_transfer(partner, contract=other_contract, amounts=amounts(300))
-    make_transfer(partner, type="ORDER_CANCEL", amounts=amounts(40))
-    make_transfer(partner, type="MANUAL", amounts=amounts(-50))
-    make_transfer(partner, type="MANUAL", amounts=amounts(70))
-    make_transfer(partner, currency="USD", amounts=amounts(5))
-    make_transfer(partner, settlement_date=date(2026, 3, 11), amounts=amounts(6))
-    make_transfer(other_partner, amounts=amounts(7))
-    make_transfer(test_partner, amounts=amounts(8))
+    make(partner, amounts=amounts(100))
+    make(partner, amounts=amounts(200))  # same key as above
+    make(partner, contract=other_contract, amounts=amounts(300))
+    make(partner, type="ORDER_CANCEL", amounts=amounts(40))
+    make(partner, type="MANUAL", amounts=amounts(-50))
+    make(partner, type="MANUAL", amounts=amounts(70))
+    make(partner, currency="USD", amounts=amounts(5))
+    make(partner, settlement_date=date(2026, 3, 11), amounts=amounts(6))
+    make(other_partner, amounts=amounts(7))
+    make(test_partner, amounts=amounts(8))
 
     assert aggregation.partner_settlements_gather() == 10
 
@@ -139,8 +149,8 @@ def test_gather_groups_by_the_full_key(partner, contract):
     assert all(s.status_updated_at for s in PartnerSettlement.objects.all())
 
 
-def test_totals_are_field_wise_sums_with_start_date_range(partner):
-    make_transfer(
+def test_totals_are_field_wise_sums_with_start_date_range(partner, make):
+    make(
         partner,
         settlement_start_date=date(2026, 3, 2),
         amounts={
@@ -160,7 +170,7 @@ def test_totals_are_field_wise_sums_with_start_date_range(partner):
             "settlementTaxFree": 900,
         },
     )
-    make_transfer(
+    make(
         partner,
         settlement_start_date=date(2026, 3, 5),
         amounts={
@@ -174,9 +184,9 @@ def test_totals_are_field_wise_sums_with_start_date_range(partner):
             "settlement": 4_450,
         },
     )
-    make_transfer(partner, type="MANUAL", amounts={"settlement": -3_000, "settlementTaxFree": -10})
-    make_transfer(partner, type="MANUAL", amounts={"settlement": 1_000, "settlementTaxFree": 30})
-    make_transfer(
+    make(partner, type="MANUAL", amounts={"settlement": -3_000, "settlementTaxFree": -10})
+    make(partner, type="MANUAL", amounts={"settlement": 1_000, "settlementTaxFree": 30})
+    make(
         partner,
         type="ORDER_CANCEL",
         settlement_start_date=date(2026, 3, 4),
@@ -222,19 +232,19 @@ def test_totals_are_field_wise_sums_with_start_date_range(partner):
     )  # positive magnitudes
 
 
-def test_gather_skips_transfers_that_are_not_settled(partner):
-    make_transfer(partner, status="IN_PROCESS", amounts=amounts(1))
-    make_transfer(partner, status="SCHEDULED", amounts=amounts(2))
+def test_gather_skips_transfers_that_are_not_settled(partner, make):
+    make(partner, status="IN_PROCESS", amounts=amounts(1))
+    make(partner, status="SCHEDULED", amounts=amounts(2))
     assert aggregation.partner_settlements_gather() == 0
     assert not PartnerSettlement.objects.exists()
 
 
-def test_gather_arguments_narrow_the_run(partner, contract):
+def test_gather_arguments_narrow_the_run(partner, contract, make):
     test_contract = make_contract("c-t", is_for_test=True)
     test_partner = make_partner("p-t", contract_id=test_contract.public_id, is_for_test=True)
-    make_transfer(partner, amounts=amounts(1))
-    make_transfer(partner, settlement_date=date(2026, 3, 11), amounts=amounts(2))
-    make_transfer(test_partner, amounts=amounts(3))
+    make(partner, amounts=amounts(1))
+    make(partner, settlement_date=date(2026, 3, 11), amounts=amounts(2))
+    make(test_partner, amounts=amounts(3))
 
     assert aggregation.partner_settlements_gather(settlement_date=D, is_for_test=False) == 1
     assert aggregation.partner_settlements_gather(is_for_test=True) == 1
@@ -242,13 +252,11 @@ def test_gather_arguments_narrow_the_run(partner, contract):
     assert PartnerSettlement.objects.count() == 3
 
 
-def test_second_gather_joins_the_prepared_settlement(partner):
-    make_transfer(partner, settlement_start_date=date(2026, 3, 5), amounts=amounts(1_000))
+def test_second_gather_joins_the_prepared_settlement(partner, make):
+    make(partner, settlement_start_date=date(2026, 3, 5), amounts=amounts(1_000))
     aggregation.partner_settlements_gather()
     settlement = PartnerSettlement.objects.get()
-    make_transfer(
-        partner, settlement_start_date=date(2026, 3, 1), amounts=amounts(500, platformFee=50)
-    )
+    make(partner, settlement_start_date=date(2026, 3, 1), amounts=amounts(500, platformFee=50))
 
     assert aggregation.partner_settlements_gather() == 1
 
@@ -260,12 +268,12 @@ def test_second_gather_joins_the_prepared_settlement(partner):
     assert settlement.settlement_start_date_until == date(2026, 3, 5)
 
 
-def test_second_gather_creates_a_new_settlement_when_the_existing_one_is_withheld(partner):
-    make_transfer(partner, amounts=amounts(1_000))
+def test_second_gather_creates_a_new_settlement_when_the_existing_one_is_withheld(partner, make):
+    make(partner, amounts=amounts(1_000))
     aggregation.partner_settlements_gather()
     withheld = PartnerSettlement.objects.get()
     aggregation.partner_settlement_set_status(settlement=withheld, status=WITHHELD)
-    late = make_transfer(partner, amounts=amounts(300))
+    late = make(partner, amounts=amounts(300))
 
     aggregation.partner_settlements_gather()
 
@@ -281,15 +289,15 @@ def test_second_gather_creates_a_new_settlement_when_the_existing_one_is_withhel
     assert late.partner_settlement_id == fresh.pk
 
 
-def test_gather_joins_the_oldest_prepared_settlement_when_there_are_two(partner):
-    make_transfer(partner, amounts=amounts(1))
+def test_gather_joins_the_oldest_prepared_settlement_when_there_are_two(partner, make):
+    make(partner, amounts=amounts(1))
     aggregation.partner_settlements_gather()
     first = PartnerSettlement.objects.get()
     aggregation.partner_settlement_set_status(settlement=first, status=WITHHELD)
-    make_transfer(partner, amounts=amounts(2))
+    make(partner, amounts=amounts(2))
     aggregation.partner_settlements_gather()
     aggregation.partner_settlement_set_status(settlement=first, status=PREPARED)  # released
-    make_transfer(partner, amounts=amounts(4))
+    make(partner, amounts=amounts(4))
 
     aggregation.partner_settlements_gather()
 
@@ -298,9 +306,9 @@ def test_gather_joins_the_oldest_prepared_settlement_when_there_are_two(partner)
     assert PartnerSettlement.objects.count() == 2
 
 
-def test_gather_is_idempotent(partner):
-    make_transfer(partner, amounts=amounts(1_000))
-    make_transfer(partner, type="MANUAL", amounts=amounts(-10))
+def test_gather_is_idempotent(partner, make):
+    make(partner, amounts=amounts(1_000))
+    make(partner, type="MANUAL", amounts=amounts(-10))
     assert aggregation.partner_settlements_gather() == 2
     before = list(PartnerSettlement.objects.order_by("pk").values())
 
@@ -320,10 +328,10 @@ def test_gather_now_for_gathers_only_the_given_transfers(partner):
     assert other.partner_settlement_id is None
 
 
-def test_settlement_changes_are_in_the_audit_history(partner):
-    make_transfer(partner, amounts=amounts(1))
+def test_settlement_changes_are_in_the_audit_history(partner, make):
+    make(partner, amounts=amounts(1))
     aggregation.partner_settlements_gather()
-    make_transfer(partner, amounts=amounts(2))
+    make(partner, amounts=amounts(2))
     aggregation.partner_settlements_gather()
     settlement = PartnerSettlement.objects.get()
     reasons = list(
@@ -335,13 +343,13 @@ def test_settlement_changes_are_in_the_audit_history(partner):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_gathers_never_double_assign(partner, contract):
+def test_concurrent_gathers_never_double_assign(partner, contract, make):
     partners = [partner] + [
         make_partner(f"p-c{i}", contract_id=contract.public_id) for i in range(3)
     ]
     for p in partners:
         for n in range(5):
-            make_transfer(p, amounts=amounts(100 + n))
+            make(p, amounts=amounts(100 + n))
     results: list[int] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(4)
@@ -368,12 +376,170 @@ def test_concurrent_gathers_never_double_assign(partner, contract):
         assert (settlement.transfer_count, settlement.amount_settlement) == (5, 510)
 
 
+# --- open buckets -------------------------------------------------------------------------------
+
+
+def test_open_bucket_stays_hidden_until_its_day_is_gathered(partner):
+    first = make_transfer(partner, status="IN_PROCESS", amounts=amounts(1_000), bucket=True)
+    second = make_transfer(partner, status="IN_PROCESS", amounts=amounts(234), bucket=True)
+    manual = make_transfer(partner, type="MANUAL", status="IN_PROCESS", bucket=True)
+    bucket = PartnerSettlement.all_objects.get(pk=first.partner_settlement_id)
+    assert second.partner_settlement_id == bucket.pk != manual.partner_settlement_id
+    assert bucket.status == OPEN_BUCKET_STATUS
+    assert not PartnerSettlement.objects.exists()  # API, admin and payouts never see buckets
+    assert not partner.settlements.exists()
+
+    assert aggregation.settle_due(today=D - timedelta(days=1))["gathered"] == 0
+    assert PartnerSettlement.all_objects.filter(status=OPEN_BUCKET_STATUS).count() == 2
+
+    assert aggregation.settle_due(today=D) == {
+        "recomputed": 0,
+        "in_process": 0,
+        "settled": 3,
+        "gathered": 3,
+    }
+    settlement = PartnerSettlement.objects.get(pk=bucket.pk)  # the bucket became the settlement
+    assert (settlement.status, settlement.transfer_count, settlement.amount_settlement) == (
+        PREPARED,
+        2,
+        1_234,
+    )
+    assert settlement.created_at > bucket.created_at
+    assert PartnerSettlement.objects.get(settlement_type="MANUAL").transfer_count == 1
+    assert not PartnerSettlement.all_objects.filter(status=OPEN_BUCKET_STATUS).exists()
+    assert list(settlement.history.values_list("history_change_reason", flat=True)) == [
+        "정산 내역 생성"
+    ]
+
+
+def test_open_buckets_are_one_per_key(partner, contract):
+    other = make_contract("c-other")
+    keys = [
+        (False, partner.pk, D, "ORDER", "KRW", contract.pk),
+        (False, partner.pk, D, "ORDER", "KRW", other.pk),
+        (False, partner.pk, D, "MANUAL", "KRW", 0),
+        (False, partner.pk, D, "ORDER", "USD", contract.pk),
+    ]
+    with transaction.atomic():
+        buckets = aggregation.open_buckets(keys)
+        again = aggregation.open_buckets(keys[:2])
+    assert len(set(buckets.values())) == 4
+    assert again == {key: buckets[key] for key in keys[:2]}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PartnerSettlement.all_objects.create(
+            public_id="dup",
+            partner=partner,
+            settlement_date=D,
+            settlement_type="MANUAL",
+            status=OPEN_BUCKET_STATUS,
+        )
+
+
+def test_bucket_member_settled_before_the_others_is_gathered_on_its_own(partner):
+    """An explicit settlement date before the start date: SETTLED while its bucket-mates are
+    still IN_PROCESS. It leaves the bucket and is gathered; the bucket waits."""
+    early = make_transfer(
+        partner, settlement_start_date=D - timedelta(days=2), amounts=amounts(5), bucket=True
+    )
+    waiting = make_transfer(partner, status="IN_PROCESS", amounts=amounts(7), bucket=True)
+    bucket_pk = waiting.partner_settlement_id
+    assert early.partner_settlement_id == bucket_pk
+
+    assert aggregation.partner_settlements_gather(settlement_date=D) == 1
+
+    early.refresh_from_db()
+    settlement = PartnerSettlement.objects.get()
+    assert (settlement.pk, settlement.transfer_count, settlement.amount_settlement) == (
+        early.partner_settlement_id,
+        1,
+        5,
+    )
+    assert settlement.pk != bucket_pk
+    assert PartnerSettlement.all_objects.get(pk=bucket_pk).status == OPEN_BUCKET_STATUS
+    Transfer.objects.filter(pk=waiting.pk).update(status=TransferStatus.SETTLED)
+    assert aggregation.partner_settlements_gather(settlement_date=D) == 1
+    settlement.refresh_from_db()
+    assert (settlement.transfer_count, settlement.amount_settlement) == (2, 12)
+    assert not PartnerSettlement.all_objects.filter(pk=bucket_pk).exists()
+
+
+def test_an_emptied_open_bucket_is_dropped(partner):
+    gone = make_transfer(partner, status="IN_PROCESS", amounts=amounts(5), bucket=True)
+    bucket_pk = gone.partner_settlement_id
+    gone.delete()
+    assert aggregation.partner_settlements_recompute([bucket_pk]) == 1
+    assert not PartnerSettlement.all_objects.exists()
+
+    make_transfer(partner, status="IN_PROCESS", amounts=amounts(5), bucket=True).delete()
+    assert aggregation.partner_settlements_gather() == 0  # its day: empty, so dropped
+    assert not PartnerSettlement.all_objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gather_waits_for_a_creator_still_adding_to_a_bucket(partner):
+    """A creator holds the shared side of the settlement lock from choosing the bucket until it
+    commits; a gather (exclusive side) waits, so it never flips a bucket without a member that
+    commits a moment later."""
+    make_transfer(partner, amounts=amounts(100), bucket=True)  # SETTLED, committed
+    inserted, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    gathered: list[int] = []
+
+    def create():
+        try:
+            with transaction.atomic():
+                late = Transfer(
+                    public_id="late",
+                    type="ORDER",
+                    status="IN_PROCESS",
+                    partner=partner,
+                    contract=partner.default_contract,
+                    settlement_start_date=D,
+                    settlement_date=D,
+                    amount_settlement=1,
+                )
+                aggregation.assign_open_buckets([late])
+                late.save()
+                inserted.set()
+                release.wait(5)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def gather():
+        try:
+            gathered.append(aggregation.partner_settlements_gather(settlement_date=D))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    creator = threading.Thread(target=create)
+    creator.start()
+    assert inserted.wait(5)
+    gatherer = threading.Thread(target=gather)
+    gatherer.start()
+    gatherer.join(0.5)
+    assert gatherer.is_alive()  # waiting for the creator
+    release.set()
+    creator.join()
+    gatherer.join()
+
+    assert errors == []
+    assert gathered == [1]
+    late = Transfer.objects.get(public_id="late")
+    assert late.partner_settlement.status == OPEN_BUCKET_STATUS  # still waits for its day
+    settlement = PartnerSettlement.objects.get()
+    assert (settlement.transfer_count, settlement.amount_settlement) == (1, 100)
+
+
 # --- recompute ----------------------------------------------------------------------------------
 
 
-def test_recompute_after_a_member_is_deleted(partner):
-    keep = make_transfer(partner, settlement_start_date=date(2026, 3, 3), amounts=amounts(100))
-    gone = make_transfer(partner, settlement_start_date=date(2026, 3, 1), amounts=amounts(900))
+def test_recompute_after_a_member_is_deleted(partner, make):
+    keep = make(partner, settlement_start_date=date(2026, 3, 3), amounts=amounts(100))
+    gone = make(partner, settlement_start_date=date(2026, 3, 1), amounts=amounts(900))
     aggregation.partner_settlements_gather()
     settlement = PartnerSettlement.objects.get()
     gone.delete()
@@ -469,8 +635,17 @@ def test_admin_lists_render_with_amounts_and_filters(staff, partner):
         settlement.public_id
         not in staff.get(SETTLEMENTS_URL, {"partner_tag": "리빙"}).content.decode()
     )
-    assert staff.get(f"{TRANSFERS_URL}{Transfer.objects.get().pk}/change/").status_code == 200
+    page = staff.get(f"{TRANSFERS_URL}{Transfer.objects.get().pk}/change/").content.decode()
+    assert f"{SETTLEMENTS_URL}{settlement.pk}/change/" in page and settlement.public_id in page
     assert staff.get(f"{SETTLEMENTS_URL}{settlement.pk}/history/").status_code == 200
+    waiting = make_transfer(
+        partner, status="IN_PROCESS", settlement_date=D.replace(day=20), bucket=True
+    )
+    bucket = PartnerSettlement.all_objects.get(pk=waiting.partner_settlement_id)
+    page = staff.get(f"{TRANSFERS_URL}{waiting.pk}/change/").content.decode()
+    assert "정산일 집계 전" in page and bucket.public_id not in page
+    assert bucket.public_id not in staff.get(SETTLEMENTS_URL).content.decode()
+    assert staff.get(f"{SETTLEMENTS_URL}{bucket.pk}/change/").status_code == 302  # "not found"
     for url in (
         "/admin/settlements/payment/",
         "/admin/settlements/closedday/",
@@ -514,6 +689,40 @@ def test_admin_gather_now_needs_no_selection(staff, partner, url, monkeypatch):
 
     assert "정산 확정 1건, 정산 내역에 모은 정산건 1건" in response.content.decode()
     assert PartnerSettlement.objects.get().amount_settlement == 10
+
+
+@pytest.mark.parametrize("bucket", [False, True])
+def test_gathered_settlements_history_names_the_staff_user(staff, partner, bucket, monkeypatch):
+    """Set-based history rows (core.history_sql) carry who did it, like a save() would."""
+    make_transfer(partner, status="IN_PROCESS", amounts=amounts(10), bucket=bucket)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
+    staff.post(SETTLEMENTS_URL, {"action": "gather_now", "index": "0"})
+    settlement = PartnerSettlement.objects.get()
+    assert list(
+        settlement.history.values_list(
+            "history_type",
+            "history_change_reason",
+            "history_user__username",
+            "history_api_secret",
+            "amount_settlement",
+            "status",
+        )
+    ) == [("+", "정산 내역 생성", "finance", "", 10, PREPARED)]
+
+
+def test_gathered_settlements_history_names_the_api_secret(api_client, partner):
+    response = api_client.post(
+        "/platform/transfers/manual",
+        {"partnerId": partner.public_id, "settlementAmount": 700, "settlementDate": "2026-03-10"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    settlement = PartnerSettlement.objects.get()
+    assert list(
+        settlement.history.values_list(
+            "history_change_reason", "history_user", "history_api_secret", "amount_settlement"
+        )
+    ) == [("정산 내역 생성", None, "test integrator", 700)]
 
 
 def test_admin_cannot_add_change_or_delete_money_rows(staff, partner):

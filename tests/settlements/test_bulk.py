@@ -12,8 +12,16 @@ from django.utils import timezone
 from partners.models import UserDefinedProperty
 from policies.models import PlatformSetting
 from settlements import calculation as calc
+from settlements.aggregation import settle_due
 from settlements.bulk import BulkRowsError, order_transfers_create_bulk
-from settlements.models import AMOUNT_COLUMNS, Payment, SettlementParameter, Transfer
+from settlements.models import (
+    AMOUNT_COLUMNS,
+    OPEN_BUCKET_STATUS,
+    PartnerSettlement,
+    Payment,
+    SettlementParameter,
+    Transfer,
+)
 from settlements.transfers import order_transfer_create
 from tests.factories import (
     make_additional_fee_policy,
@@ -175,12 +183,41 @@ def test_bulk_writes_payments_transfers_and_gathers_settled_ones(setup):
     assert stored.status == "SETTLED"
     settled = [t for t in created if t.status == "SETTLED"]
     assert len(settled) == 31 and created[-1].status == "SCHEDULED"
-    try:
-        import settlements.aggregation  # noqa: F401
-    except ImportError:
-        return
     assert all(t.partner_settlement_id for t in settled)
     assert Transfer.objects.filter(status="SETTLED", partner_settlement__isnull=True).count() == 0
+    settlements = PartnerSettlement.objects.order_by("partner__public_id")
+    assert [(s.partner.public_id, s.transfer_count, s.amount_order) for s in settlements] == [
+        ("seller", 30, sum(1_000 * (i + 1) for i in range(30))),
+        ("seller-2", 1, 10_000),
+    ]
+    late = Transfer.objects.get(pk=created[-1].pk)
+    assert late.partner_settlement.status == OPEN_BUCKET_STATUS  # waits for its day, unseen
+
+
+def test_bulk_transfers_before_their_date_wait_in_buckets_until_it_comes(setup):
+    start = timezone.localdate() + timedelta(days=3)
+    rows = [
+        row(payment=f"pay-{i}", order=amount_order(1_000 * (i + 1)), settlement_start_date=start)
+        for i in range(20)
+    ]
+    rows.append(row(partner="seller-2", payment="pay-0", settlement_start_date=start))
+
+    created = order_transfers_create_bulk(is_for_test=False, rows=rows)
+
+    assert {t.status for t in created} == {"SCHEDULED"}
+    assert not PartnerSettlement.objects.exists()
+    assert PartnerSettlement.all_objects.filter(status=OPEN_BUCKET_STATUS).count() == 2
+    day = created[0].settlement_date
+    assert settle_due(today=day)["gathered"] == 21
+    totals = {
+        s.partner.public_id: (s.status, s.transfer_count, s.amount_order, s.amount_settlement)
+        for s in PartnerSettlement.objects.select_related("partner")
+    }
+    orders = sum(1_000 * (i + 1) for i in range(20))
+    assert totals == {
+        "seller": ("PAYOUT_PREPARED", 20, orders, orders - orders // 10 - orders // 100),
+        "seller-2": ("PAYOUT_PREPARED", 1, 10_000, 8_900),
+    }
 
 
 def test_a_bad_row_anywhere_writes_nothing_and_every_error_names_its_row(setup):

@@ -20,6 +20,8 @@ from portone_server_sdk.platform.transfer import (
     CreatePlatformOrderTransferBodyProduct,
     PlatformPaymentMethodCardInput,
     PlatformPaymentMethodInput,
+    PlatformTransferFilterInput,
+    PlatformTransferFilterInputKeyword,
 )
 
 from settlements.models import Payment, PaymentCancellation, Transfer
@@ -502,3 +504,102 @@ def test_scheduled_transfers_are_recomputed_when_their_start_date_comes(portone,
     assert get(id=pinned.id).settlement_date == (start + timedelta(days=30)).isoformat()
     assert get(id=pinned.id).amount.platform_fee == 2_000
     assert get(id=cancelled.id).amount.platform_fee == 1_000  # a cancel already used its terms
+
+
+def test_transfers_before_their_date_wait_in_a_hidden_bucket(portone, setup):
+    """A transfer created before its settlement date joins its key's open bucket at once; the
+    bucket is no partner settlement until its day is gathered (settlements.aggregation)."""
+    from portone_server_sdk.platform.partner_settlement import PlatformPartnerSettlementFilterInput
+
+    from settlements.aggregation import settle_due
+    from settlements.models import OPEN_BUCKET_STATUS, PartnerSettlement
+
+    start = timezone.localdate() + timedelta(days=2)
+    first, second, third = (
+        order(
+            portone,
+            payment_id=f"pay-{n}",
+            order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=amount),
+            settlement_start_date=start.isoformat(),
+        )
+        for n, amount in ((1, 10_000), (2, 20_000), (3, 5_000))
+    )
+    day = date.fromisoformat(first.settlement_date)
+    stored = Transfer.objects.filter(public_id__in=[first.id, second.id, third.id])
+    buckets = {t.partner_settlement_id for t in stored}
+    assert len(buckets) == 1
+    bucket = PartnerSettlement.all_objects.get(pk=buckets.pop())
+    assert (bucket.status, bucket.settlement_date) == (OPEN_BUCKET_STATUS, day)
+    listed = portone.platform.partner_settlement.get_platform_partner_settlements(
+        filter=PlatformPartnerSettlementFilterInput()
+    )
+    assert listed.items == []
+    found = portone.platform.transfer.get_platform_transfer_summaries(
+        filter=PlatformTransferFilterInput(
+            keyword=PlatformTransferFilterInputKeyword(partner_settlement_id=bucket.public_id)
+        )
+    )
+    assert found.transfer_summaries == []  # a bucket's id is never an answer
+
+    portone.platform.transfer.delete_platform_transfer(id=third.id)
+    assert PartnerSettlement.all_objects.filter(pk=bucket.pk).exists()  # two members left
+
+    assert settle_due(today=day)["gathered"] == 2
+    listed = portone.platform.partner_settlement.get_platform_partner_settlements(
+        filter=PlatformPartnerSettlementFilterInput()
+    ).items
+    assert [(s.id, s.status, s.amount.order, s.amount.settlement) for s in listed] == [
+        (bucket.public_id, "PAYOUT_PREPARED", 30_000, 8_900 + 17_800)
+    ]
+
+
+def test_a_recomputed_settlement_date_moves_the_transfer_to_that_days_bucket(portone, setup):
+    """domain.md §12.12: the contract's cycle changed before the start date, so the recompute
+    gives another settlement date: another aggregation key, another open bucket."""
+    from portone_server_sdk.platform import (
+        PlatformSettlementCycleInput,
+        PlatformSettlementCycleMethodDailyInput,
+        PlatformSettlementCycleMethodInput,
+    )
+
+    from settlements.aggregation import settle_due
+    from settlements.models import OPEN_BUCKET_STATUS, PartnerSettlement
+
+    start = timezone.localdate() + timedelta(days=10)
+    provisional = order(
+        portone,
+        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000),
+        settlement_start_date=start.isoformat(),
+    )
+    before = Transfer.objects.get(public_id=provisional.id)
+    old_bucket = before.partner_settlement
+    assert (old_bucket.status, old_bucket.settlement_date) == (
+        OPEN_BUCKET_STATUS,
+        before.settlement_date,
+    )
+    portone.platform.policy.update_platform_contract(
+        id="C1",
+        settlement_cycle=PlatformSettlementCycleInput(
+            lag_days=1,
+            date_policy="CALENDAR_DAY",
+            method=PlatformSettlementCycleMethodInput(
+                daily=PlatformSettlementCycleMethodDailyInput()
+            ),
+        ),
+    )
+
+    assert settle_due(today=start)["recomputed"] == 1
+
+    after = Transfer.objects.get(pk=before.pk)
+    assert after.settlement_date == start + timedelta(days=1) != before.settlement_date
+    bucket = after.partner_settlement
+    assert (bucket.status, bucket.settlement_date) == (OPEN_BUCKET_STATUS, after.settlement_date)
+    assert settle_due(today=after.settlement_date)["gathered"] == 1
+    settlement = PartnerSettlement.objects.get()
+    assert (settlement.pk, settlement.settlement_date, settlement.amount_settlement) == (
+        bucket.pk,
+        after.settlement_date,
+        8_900,
+    )
+    settle_due(today=max(before.settlement_date, after.settlement_date))
+    assert not PartnerSettlement.all_objects.filter(pk=old_bucket.pk).exists()  # empty: dropped
