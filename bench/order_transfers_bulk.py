@@ -207,7 +207,7 @@ def cleanup(prefix: str, ids: dict[str, str], queue_floor: int) -> None:
         Transfer.history.filter(is_for_test=True, partner_id__in=partner_ids),
         Transfer.objects.filter(is_for_test=True, partner_id__in=partner_ids),
         PartnerSettlement.history.filter(is_for_test=True, partner_id__in=partner_ids),
-        PartnerSettlement.objects.filter(is_for_test=True, partner_id__in=partner_ids),
+        PartnerSettlement.all_objects.filter(is_for_test=True, partner_id__in=partner_ids),
         Payment.objects.filter(is_for_test=True, public_id__startswith=prefix),
         Partner.history.filter(is_for_test=True, public_id__startswith=prefix),
     ):
