@@ -5,6 +5,8 @@ admin ("변경 이력"); we add the API secret's name, since integrators are not
 Use `audit_history()` on every model whose changes move money or terms.
 """
 
+from typing import Any
+
 from django.db import models
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
@@ -33,9 +35,28 @@ def audit_history(**kwargs) -> HistoricalRecords:
     return HistoricalRecords(bases=[AuditedHistory], get_user=_staff_user, **kwargs)
 
 
-@receiver(pre_create_historical_record)
-def _record_api_secret(sender, instance, history_instance, **kwargs):
+def api_secret_name() -> str:
+    """The name of the API secret behind the current request; "" for the admin and tasks."""
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
-    if isinstance(user, ApiPrincipal):
-        history_instance.history_api_secret = user.secret.name
+    return user.secret.name if isinstance(user, ApiPrincipal) else ""
+
+
+def attribution(instance: models.Model) -> dict[str, Any]:
+    """The who-columns a save() of `instance` would write into its history row now.
+
+    Bulk writers (simple_history's bulk_create_with_history, COPY) skip the
+    pre_create_historical_record signal, so they pass these themselves: a partner created in a
+    batch of 10^5 is attributed exactly like one created alone.
+    """
+    history_model = type(instance).history.model
+    return {
+        "history_user": history_model.get_default_history_user(instance),
+        "history_api_secret": api_secret_name(),
+    }
+
+
+@receiver(pre_create_historical_record)
+def _record_api_secret(sender, instance, history_instance, **kwargs):
+    if name := api_secret_name():
+        history_instance.history_api_secret = name
