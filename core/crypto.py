@@ -53,10 +53,19 @@ def decrypt(token: str) -> str:
         ) from exc
 
 
+@cache
+def _index_mac() -> "hmac.HMAC":
+    return hmac.new(_key(), digestmod=hashlib.sha256)
+
+
 def blind_index(value: str) -> str:
-    """Keyed hash of a normalised value: lets us find an exact account number without storing it."""
-    normalised = "".join(ch for ch in value if ch.isalnum())
-    return hmac.new(_key(), normalised.encode(), hashlib.sha256).hexdigest()
+    """Keyed hash of a normalised value: lets us find an exact account number without storing it.
+
+    The keyed HMAC state is built once and copied per value (bulk imports hash 10^5 numbers)."""
+    normalised = value if value.isalnum() else "".join(ch for ch in value if ch.isalnum())
+    mac = _index_mac().copy()
+    mac.update(normalised.encode())
+    return mac.hexdigest()
 
 
 def mask(value: str | None, visible: int = 4) -> str:
