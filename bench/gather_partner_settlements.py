@@ -7,8 +7,10 @@ database DATABASE_URL selects (SQLite by default).
 
 Target (PostgreSQL): 1,000,000 transfers of one settlement date gathered in < 5 s.
 Inserts the transfers (COPY on PostgreSQL, bulk_create elsewhere) for ~2,000 partners on one date
-— 90 % ORDER, 8 % ORDER_CANCEL, 2 % MANUAL, over two contracts — then times
-`partner_settlements_gather` and checks the totals. Everything runs in the test namespace
+— 90 % ORDER, 8 % ORDER_CANCEL, 2 % MANUAL, over two contracts — each in the open bucket of its
+key, as transfers created before their settlement date are (`--unassigned`: without, the path of
+transfers created SETTLED one by one), then times `partner_settlements_gather` and checks the
+totals. `--advance` inserts them IN_PROCESS and first times the hourly status advance. Everything runs in the test namespace
 (is_for_test=True) under a fresh id prefix and is deleted afterwards (transfers, settlements and
 their history, partners, contracts, queued verification tasks), unless --keep.
 """
@@ -97,7 +99,13 @@ def make_partners(prefix: str, count: int, contracts: list[Contract]) -> list[Pa
     return partners_create(is_for_test=True, items=items)
 
 
-def transfer_rows(prefix: str, count: int, partners: list[Partner], contracts: list[Contract]):
+def transfer_rows(
+    prefix: str,
+    count: int,
+    partners: list[Partner],
+    contracts: list[Contract],
+    status: str = "SETTLED",
+):
     """(column -> value) per transfer; amounts in the ratio of a 10 % fee on the order."""
     rng = random.Random(20310115)
     now = timezone.now()
@@ -126,7 +134,7 @@ def transfer_rows(prefix: str, count: int, partners: list[Partner], contracts: l
             "public_id": f"{prefix}{i}",
             "is_for_test": True,
             "type": type_,
-            "status": "SETTLED",
+            "status": status,
             "partner_id": partner.pk,
             "contract_id": None if manual else contracts[i % len(contracts)].pk,
             "settlement_start_date": None if manual else start - timedelta(days=i % 5),
@@ -219,6 +227,11 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=2_000)
     parser.add_argument("--keep", action="store_true", help="leave the rows in the database")
     parser.add_argument(
+        "--advance",
+        action="store_true",
+        help="insert the transfers IN_PROCESS and also time the hourly status advance",
+    )
+    parser.add_argument(
         "--unassigned",
         action="store_true",
         help="transfers without open buckets (rows from before them, or created SETTLED one by "
@@ -233,7 +246,8 @@ def main() -> None:
         t0 = time.perf_counter()
         partners = make_partners(prefix, args.partners, contracts)
         t1 = time.perf_counter()
-        rows = transfer_rows(prefix, args.transfers, partners, contracts)
+        status = "IN_PROCESS" if args.advance else "SETTLED"
+        rows = transfer_rows(prefix, args.transfers, partners, contracts, status)
         if not args.unassigned:  # the generator is seeded: a first pass for the keys
             keys = {
                 bucket_key(row)
@@ -249,6 +263,14 @@ def main() -> None:
             flush=True,
         )
 
+        if args.advance:
+            t = time.perf_counter()
+            moved = aggregation.transfers_advance_statuses(today=SETTLEMENT_DATE)
+            print(
+                f"status advance IN_PROCESS -> SETTLED: {moved['settled']:,} transfers in "
+                f"{time.perf_counter() - t:.2f} s (one UPDATE; not part of the gather target)",
+                flush=True,
+            )
         t3 = time.perf_counter()
         gathered = aggregation.partner_settlements_gather(
             settlement_date=SETTLEMENT_DATE, is_for_test=True
