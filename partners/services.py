@@ -19,6 +19,7 @@ from core import audit, pgcopy, versioning
 from core.api import graphql_id
 from core.crypto import blind_index
 from core.errors import ApiError, conflict, invalid_request, not_found
+from core.perf import instance_factory
 from partners.banks import SUPPORTED_CURRENCIES
 from partners.models import (
     AccountStatus,
@@ -56,6 +57,7 @@ BUSINESS_FIELDS = (
     "business_type",
     "business_class",
 )
+_TERM_NAMES = frozenset(Partner.TERMS)
 REQUIRED_BUSINESS_FIELDS = ("company_name", "business_registration_number", "representative_name")
 MAX_TAGS = 10
 
@@ -312,6 +314,7 @@ def partners_create(
         key for item in items for key in item["terms"].get("user_defined_properties") or {}
     )
     now = timezone.now()
+    new_partner = instance_factory(Partner)  # Partner(**values) at a third of the cost
     partners = []
     for public_id, item in zip(ids, items, strict=True):
         terms = _prepare_create(item, known_properties=known_properties)
@@ -330,20 +333,23 @@ def partners_create(
                 is_for_test=is_for_test,
             )
         terms["default_contract_id"] = contracts[item["contract_id"]].pk
-        partner = Partner(
-            public_id=public_id,
-            is_for_test=is_for_test,
-            applied_at=now,
-            **_verification_fields(
-                terms, account_verified=account_verified, company_verified=company_verified
-            ),
-        )
-        partner.apply_terms(terms)
-        number = partner.account_number
-        partner.account_number_index = blind_index(number)
+        if not _TERM_NAMES.issuperset(terms):  # what Versioned.apply_terms refuses
+            raise ValueError(f"not versioned fields of Partner: {set(terms) - _TERM_NAMES}")
+        number = terms.get("account_number", "")
         digits = number if number.isdigit() else "".join(c for c in number if c.isdigit())
-        partner.account_number_last4 = digits[-4:]
-        partners.append(partner)
+        partners.append(
+            new_partner(
+                public_id=public_id,
+                is_for_test=is_for_test,
+                applied_at=now,
+                account_number_index=blind_index(number),
+                account_number_last4=digits[-4:],
+                **_verification_fields(
+                    terms, account_verified=account_verified, company_verified=company_verified
+                ),
+                **terms,
+            )
+        )
 
     created = _insert_new_partners(partners, now=now, is_for_test=is_for_test)
     for partner, item in zip(created, items, strict=True):
