@@ -1,8 +1,8 @@
 """Very large inserts on PostgreSQL with COPY instead of INSERT (anchors.md §1: COPY writes
 100k rows in ~0.3 s, the ORM's bulk_create spends ~600 µs of Python per partner row).
 
-Rows are written as the database stores them: `db_values()` / `row_writer()` turn a model
-instance into column values, encrypting each `EncryptedCharField` once. Rows that are copies of
+Rows are written as the database stores them: `row_writer()` turns a model instance into column
+values (each `EncryptedCharField` encrypted, JSON dumped, choices as their value). Rows that copy
 rows just written (history rows, version snapshots) are made inside PostgreSQL with
 INSERT ... SELECT from those rows, so they hold the very same stored values (encrypted tokens
 included) and cost no Python. Nothing here calls save() or sends signals; callers set auto_now
@@ -37,21 +37,6 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def db_values(obj: models.Model, fields: Iterable[models.Field]) -> dict[str, Any]:
-    """attname -> value as stored (encrypted, JSON text, plain str for choices)."""
-    out: dict[str, Any] = {}
-    for field in fields:
-        value = getattr(obj, field.attname)
-        if getattr(field, "encrypted", False):
-            value = field.encrypt_value(value)
-        elif isinstance(field, models.JSONField):
-            value = None if value is None else json.dumps(value, cls=field.encoder)
-        elif isinstance(value, enum.Enum):
-            value = value.value
-        out[field.attname] = value
-    return out
-
-
 def copy_rows(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
@@ -64,8 +49,8 @@ def copy_rows(
 
 
 def row_writer(fields: Sequence[models.Field]) -> Callable[[models.Model], list[Any]]:
-    """`obj -> [column values]` for `fields`, with the per-field conversion of `db_values()`
-    chosen once instead of tested for every value (10^5 rows x 40 fields)."""
+    """`obj -> [column values]` for `fields`, as stored: the conversion of each field is chosen
+    once instead of tested for every value (10^5 rows x 40 fields)."""
     plan: list[tuple[str, Callable[[Any], Any] | None]] = []
     for field in fields:
         if getattr(field, "encrypted", False):
