@@ -23,6 +23,8 @@ from settlements.models import (
     Payment,
     SettlementParameter,
     Transfer,
+    TransferStatus,
+    transfer_status_q,
 )
 
 GATHER_ACTION = "gather_now"
@@ -59,12 +61,27 @@ class SettleNowMixin:
         return super().changelist_view(request, extra_context)
 
 
+class TransferStatusFilter(admin.SimpleListFilter):
+    """By the status the API shows (payout stages come from the partner settlement)."""
+
+    title = _("상태")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return TransferStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in TransferStatus.values:
+            return queryset.filter(transfer_status_q([self.value()]))
+        return queryset
+
+
 @admin.register(Transfer)
 class TransferAdmin(SettleNowMixin, SimpleHistoryAdmin):
     list_display = (
         "public_id",
         "type",
-        "status",
+        "current_status",
         "partner",
         "contract",
         "settlement_start_date",
@@ -76,19 +93,17 @@ class TransferAdmin(SettleNowMixin, SimpleHistoryAdmin):
         "payment_public_id",
         "is_for_test",
     )
-    list_filter = ("type", "status", "contract", "is_for_test")
+    list_filter = ("type", TransferStatusFilter, "contract", "is_for_test")
     date_hierarchy = "settlement_date"
     search_fields = ("public_id", "payment_public_id", "partner__public_id", "partner__name")
-    list_select_related = ("partner", "contract")
+    list_select_related = ("partner", "contract", "partner_settlement")
     list_per_page = 50
     actions = [GATHER_ACTION]
     raw_id_fields = ("partner", "contract", "payment", "original")
 
     def get_readonly_fields(self, request, obj=None):
-        return [
-            "settlement" if f.name == "partner_settlement" else f.name
-            for f in Transfer._meta.fields
-        ]
+        shown = {"partner_settlement": "settlement", "status": "current_status"}
+        return [shown.get(f.name, f.name) for f in Transfer._meta.fields]
 
     @admin.display(description=_("정산 내역"))
     def settlement(self, obj):
@@ -108,6 +123,10 @@ class TransferAdmin(SettleNowMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # through the API, which re-aggregates the partner settlement
+
+    @admin.display(description=_("상태"), ordering="status")
+    def current_status(self, obj):
+        return obj.get_current_status_display()
 
     @admin.display(description=_("정산금액"), ordering="amount_settlement")
     def settlement_amount(self, obj):

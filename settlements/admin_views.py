@@ -34,7 +34,13 @@ from core.errors import ApiError
 from core.uploads import UploadStage
 from partners.banks import SUPPORTED_CURRENCIES
 from partners.models import Partner
-from settlements.models import PartnerSettlementStatus, Transfer, TransferStatus, TransferType
+from settlements.models import (
+    PartnerSettlementStatus,
+    Transfer,
+    TransferStatus,
+    TransferType,
+    transfer_status_q,
+)
 from settlements.transfers import manual_transfers_create
 
 VIEW_PERMISSION = "settlements.view_transfer"
@@ -175,13 +181,14 @@ class DashboardForm(forms.Form):
 
 
 def dashboard_transfers(*, is_for_test: bool, date_from: date, date_until: date) -> QuerySet:
-    """Transfers that are still to be paid in the period: not PAID_OUT, and not in a partner
-    settlement excluded from payout (지급 제외, never paid)."""
+    """Transfers that are still to be paid in the period: not PAID_OUT (stored, or through their
+    partner settlement), and not in a partner settlement excluded from payout (지급 제외, never
+    paid)."""
     return (
         Transfer.objects.filter(
             is_for_test=is_for_test, settlement_date__gte=date_from, settlement_date__lte=date_until
         )
-        .exclude(status=TransferStatus.PAID_OUT)
+        .exclude(transfer_status_q([TransferStatus.PAID_OUT]))
         .exclude(partner_settlement__status=PartnerSettlementStatus.PAYOUT_EXCLUDED)
     )
 

@@ -991,8 +991,8 @@ def payout_complete_by_partner_settlement_ids(
     name: str | None = None,
     completed_at: date | None = None,
 ) -> dict[str, Any]:
-    """일괄 지급 완료 처리: mark payable settlements and their transfers PAID_OUT (money was sent
-    outside this system). `POST /platform/partner-settlements/complete-payout`.
+    """일괄 지급 완료 처리: mark payable settlements PAID_OUT, and with them their transfers
+    (money was sent outside this system). `POST /platform/partner-settlements/complete-payout`.
 
     Checks, in order: something selected; no duplicates; bulk payout id unused; every id known;
     every settlement payable (PAYOUT_PREPARED/PAYOUT_FAILED); no partner × currency with a negative
@@ -1069,9 +1069,8 @@ def payout_complete_by_partner_settlement_ids(
             400,
             [s.public_id for s in settlements],
         )
-    Transfer.objects.filter(partner_settlement_id__in=pks).update(
-        status=TransferStatus.PAID_OUT, updated_at=now
-    )
+    # The member transfers read PAID_OUT from their settlement (models.SETTLEMENT_TRANSFER_STATUS):
+    # no row of theirs is rewritten, however many there are.
     reason = _bulk_payout_marker(bulk_payout_id) if bulk_payout_id else "지급 완료 처리"
     _record_history(pks, reason)
     result: dict[str, Any] = {

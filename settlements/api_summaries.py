@@ -53,6 +53,7 @@ from settlements.models import (
     Transfer,
     TransferStatus,
     TransferType,
+    transfer_status_q,
 )
 
 PAYMENT_METHOD_TYPES = (
@@ -268,7 +269,7 @@ def filter_transfers(qs: QuerySet, f: dict[str, Any]) -> QuerySet:
     if f.get("types"):
         qs = qs.filter(type__in=f["types"])
     if f.get("statuses"):
-        qs = qs.filter(status__in=f["statuses"])
+        qs = qs.filter(transfer_status_q(f["statuses"]))
     if f.get("userDefinedProperty"):
         prop = f["userDefinedProperty"]
         qs = qs.filter(_transfer_property_q(prop["key"], prop["value"]))
@@ -279,7 +280,11 @@ def transfers_for(request, f: dict[str, Any]) -> QuerySet:
     """Test mode: query `test` > `filter.isForTest` > false (docs release note 2025-10-02)."""
     versioning.promote_due(partner_services.PARTNER)  # partner names as of now
     qs = Transfer.objects.filter(is_for_test=is_for_test(request, f))
-    return filter_transfers(qs, f).select_related("partner").defer("calc_input")
+    return (
+        filter_transfers(qs, f)
+        .select_related("partner", "partner_settlement")  # (current_status)
+        .defer("calc_input")
+    )
 
 
 # --- summary JSON -----------------------------------------------------------------------------
@@ -344,7 +349,7 @@ def transfer_summary_json(transfer: Transfer) -> dict[str, Any]:
         "id": transfer.public_id,
         "graphqlId": graphql_id("transfer", transfer.public_id),
         "partner": partner_summary_json(transfer.partner),
-        "status": transfer.status,
+        "status": transfer.current_status,
         "settlementDate": transfer.settlement_date,
         "settlementCurrency": transfer.settlement_currency,
         "isForTest": transfer.is_for_test,
@@ -413,7 +418,7 @@ def _method_label(t: Transfer) -> str | None:
 TRANSFER_COLUMNS: dict[str, tuple[str, Getter]] = {
     "TRANSFER_ID": ("정산건 아이디", lambda t: t.public_id),
     "TRANSFER_TYPE": ("정산 유형", lambda t: str(TransferType(t.type).label)),
-    "TRANSFER_STATUS": ("정산 상태", lambda t: str(TransferStatus(t.status).label)),
+    "TRANSFER_STATUS": ("정산 상태", lambda t: t.get_current_status_display()),
     "TRANSFER_SETTLEMENT_DATE": ("정산일", lambda t: t.settlement_date),
     "TRANSFER_SETTLEMENT_START_DATE": ("정산 시작일", lambda t: t.settlement_start_date),
     "TRANSFER_SETTLEMENT_CURRENCY": ("정산 통화", lambda t: t.settlement_currency),

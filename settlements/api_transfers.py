@@ -248,7 +248,7 @@ def transfer_json(transfer: Transfer) -> dict[str, Any]:
         "id": transfer.public_id,
         "graphqlId": graphql_id("transfer", transfer.public_id),
         "partner": partner_json(transfer.partner),
-        "status": transfer.status,
+        "status": transfer.current_status,
         "settlementDate": transfer.settlement_date,
         "settlementCurrency": transfer.settlement_currency,
         "isForTest": transfer.is_for_test,

@@ -7,6 +7,8 @@ contract and policies a transfer used are frozen in `snapshot`, so later policy 
 an existing transfer.
 """
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
@@ -109,6 +111,36 @@ class PartnerSettlementManager(models.Manager):
 
     def get_queryset(self) -> models.QuerySet:
         return super().get_queryset().exclude(status=OPEN_BUCKET_STATUS)
+
+
+# domain.md §7.3, §8.2: from SETTLED on, a transfer follows its partner settlement through the
+# payout. That status is read from the settlement, not written to every transfer row: paying a day
+# of 10^6 transfers updates its few thousand settlements only. A payout that fails or is
+# cancelled leaves the settlement PAYOUT_FAILED / CANCELLED, and its transfers SETTLED again.
+SETTLEMENT_TRANSFER_STATUS: dict[str, str] = {
+    PartnerSettlementStatus.CONFIRMED: TransferStatus.PAYOUT_CONFIRMED,
+    PartnerSettlementStatus.PAYOUT_SCHEDULED: TransferStatus.IN_PAYOUT,
+    PartnerSettlementStatus.IN_PAYOUT: TransferStatus.IN_PAYOUT,
+    PartnerSettlementStatus.PAID_OUT: TransferStatus.PAID_OUT,
+}
+
+
+def transfer_status_q(statuses: Iterable[str]) -> Q:
+    """Transfers whose status, as the API shows it (`Transfer.current_status`), is one of these.
+    Rows stored with a payout status (before it was derived) count too."""
+    taken = tuple(SETTLEMENT_TRANSFER_STATUS)
+    q = Q(pk__in=[])
+    for status in sorted(set(statuses)):
+        if status == TransferStatus.SETTLED:
+            q |= Q(status=status) & ~Q(partner_settlement__status__in=taken)
+        elif status in SETTLEMENT_TRANSFER_STATUS.values():
+            sources = [s for s, t in SETTLEMENT_TRANSFER_STATUS.items() if t == status]
+            q |= Q(status=status) | Q(
+                status=TransferStatus.SETTLED, partner_settlement__status__in=sources
+            )
+        else:
+            q |= Q(status=status)
+    return q
 
 
 class AmountColumns(models.Model):
@@ -362,6 +394,18 @@ class Transfer(AmountColumns):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.public_id}"
+
+    @property
+    def current_status(self) -> str:
+        """The status the API shows: the stored one, or for a SETTLED transfer the payout stage
+        of its partner settlement (SETTLEMENT_TRANSFER_STATUS). Select `partner_settlement`
+        along with lists of transfers."""
+        if self.status == TransferStatus.SETTLED and self.partner_settlement_id is not None:
+            return SETTLEMENT_TRANSFER_STATUS.get(self.partner_settlement.status, self.status)
+        return self.status
+
+    def get_current_status_display(self) -> str:
+        return str(TransferStatus(self.current_status).label)
 
 
 class ClosedDay(models.Model):

@@ -841,7 +841,7 @@ def manual_transfers_create(*, is_for_test: bool, rows: list[dict[str, Any]]) ->
 
 def transfer_get(*, public_id: str, is_for_test: bool) -> Transfer:
     transfer = (
-        Transfer.objects.select_related("partner__default_contract")
+        Transfer.objects.select_related("partner__default_contract", "partner_settlement")
         .filter(public_id=public_id, is_for_test=is_for_test)
         .first()
     )
@@ -881,7 +881,7 @@ def transfer_delete(*, public_id: str, is_for_test: bool) -> None:
     if not deletable:
         raise invalid_request_type(
             "PLATFORM_TRANSFER_NON_DELETABLE_STATUS",
-            f"삭제할 수 없는 상태입니다: {transfer.get_status_display()}",
+            f"삭제할 수 없는 상태입니다: {transfer.get_current_status_display()}",
         )
     transfer.delete()
     if settlement is not None:

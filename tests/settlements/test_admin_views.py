@@ -22,7 +22,7 @@ from portone_server_sdk.platform.transfer import (
 from core import versioning
 from partners import services as partner_services
 from settlements import admin_views
-from settlements.models import Transfer, TransferStatus
+from settlements.models import PartnerSettlement, PartnerSettlementStatus, Transfer, TransferStatus
 from tests.factories import (
     make_additional_fee_policy,
     make_contract,
@@ -73,7 +73,8 @@ def scheduled(portone, partners):
             · cancel of 5,000 from the first (day 3) -> 4,450 · MANUAL +50,000 (day 3)
             · MANUAL -12,000 (day 10)
     other:  ORDER 30,000 on a 5 % contract (day 10) -> 28,350
-    Left out: a PAID_OUT manual, one on day 40, and a test-mode manual.
+    Left out: two PAID_OUT manuals (stored, and through the settlement), one on day 40, and a
+    test-mode manual.
     """
     client = portone.platform.transfer
     external = CreatePlatformOrderTransferBodyExternalPaymentDetail(
@@ -129,7 +130,13 @@ def scheduled(portone, partners):
     manual("m2", "seller", -12_000, 10)
     assert order("o3", "other", 30_000, 10).amount.settlement == 28_350
     manual("paid", "other", 99_999, 5)
-    Transfer.objects.filter(public_id="paid").update(status=TransferStatus.PAID_OUT)
+    Transfer.objects.filter(public_id="paid").update(status=TransferStatus.PAID_OUT)  # stored
+    manual("paid-2", "other", 88_888, 5)  # paid through its partner settlement
+    paid = Transfer.objects.get(public_id="paid-2")
+    Transfer.objects.filter(pk=paid.pk).update(status=TransferStatus.SETTLED)
+    PartnerSettlement.all_objects.filter(pk=paid.partner_settlement_id).update(
+        status=PartnerSettlementStatus.PAID_OUT
+    )
     manual("later", "seller", 7_777, 40)
     manual("t1", "seller", 1_234, 3, is_for_test=True)
 

@@ -646,6 +646,11 @@ def test_admin_lists_render_with_amounts_and_filters(staff, partner):
     assert "정산일 집계 전" in page and bucket.public_id not in page
     assert bucket.public_id not in staff.get(SETTLEMENTS_URL).content.decode()
     assert staff.get(f"{SETTLEMENTS_URL}{bucket.pk}/change/").status_code == 302  # "not found"
+    PartnerSettlement.objects.filter(pk=settlement.pk).update(status="PAID_OUT")
+    paid = staff.get(TRANSFERS_URL, {"status": "PAID_OUT"}).content.decode()
+    assert "t-visible" in paid and "지급 완료" in paid and waiting.public_id not in paid
+    settled = staff.get(TRANSFERS_URL, {"status": "SETTLED"}).content.decode()
+    assert "t-visible" not in settled
     for url in (
         "/admin/settlements/payment/",
         "/admin/settlements/closedday/",

@@ -19,7 +19,13 @@ from portone_server_sdk.platform.partner_settlement import (
 
 from core.api import graphql_id
 from settlements import aggregation
-from settlements.models import PartnerSettlement, PartnerSettlementStatus, Transfer, TransferStatus
+from settlements.models import (
+    PartnerSettlement,
+    PartnerSettlementStatus,
+    Transfer,
+    TransferStatus,
+    transfer_status_q,
+)
 from tests.factories import make_contract, make_partner, make_transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -312,10 +318,28 @@ def test_complete_payout_marks_settlements_and_transfers_paid_out(portone, world
     paid = PartnerSettlement.objects.filter(public_id__in=chosen)
     assert set(paid.values_list("status", flat=True)) == {PartnerSettlementStatus.PAID_OUT}
     assert {localtime(s.status_updated_at).date() for s in paid} == {date(2026, 3, 12)}
-    members = Transfer.objects.filter(partner_settlement__in=paid)
+    members = Transfer.objects.filter(partner_settlement__in=paid).select_related(
+        "partner_settlement"
+    )
     assert members.count() == 4
-    assert set(members.values_list("status", flat=True)) == {TransferStatus.PAID_OUT}
-    assert Transfer.objects.get(partner_settlement=world.usd).status == TransferStatus.SETTLED
+    assert {t.current_status for t in members} == {TransferStatus.PAID_OUT}
+    # read from the settlement: no transfer row was rewritten
+    assert set(members.values_list("status", flat=True)) == {TransferStatus.SETTLED}
+    assert Transfer.objects.get(partner_settlement=world.usd).current_status == "SETTLED"
+    transfers = portone.platform.transfer
+    member_ids = set(members.values_list("public_id", flat=True))
+    manual = members.get(type="MANUAL").public_id  # (the factory's orders have no snapshot)
+    assert transfers.get_platform_transfer(id=manual).status == "PAID_OUT"
+    by_status = {  # (the summaries API filters with this; tests/settlements/test_summaries_api)
+        status: set(
+            Transfer.objects.filter(transfer_status_q([status]), is_for_test=False).values_list(
+                "public_id", flat=True
+            )
+        )
+        for status in ("PAID_OUT", "SETTLED")
+    }
+    assert by_status["PAID_OUT"] == member_ids
+    assert by_status["SETTLED"] == {Transfer.objects.get(partner_settlement=world.usd).public_id}
 
     listed = portone.platform.partner_settlement.get_platform_partner_settlements(
         filter=Filter(keyword=Keyword(bulk_payout_id="bulk-1"))
@@ -351,7 +375,7 @@ def test_complete_payout_errors(portone, world):
         complete(portone, [world.order.public_id], completed_at="12/03/2026")
     # nothing was paid by any of the refused calls
     assert not PartnerSettlement.objects.filter(status=PartnerSettlementStatus.PAID_OUT).exists()
-    assert not Transfer.objects.filter(status=TransferStatus.PAID_OUT).exists()
+    assert not Transfer.objects.filter(transfer_status_q(["PAID_OUT"])).exists()
 
     complete(portone, [world.order.public_id])
     with pytest.raises(errors.PlatformBulkPayoutIdAlreadyExistsError):

@@ -35,7 +35,7 @@ from portone_server_sdk.platform.transfer import (
 )
 
 from partners.models import UserDefinedProperty
-from settlements.models import Payment, Transfer
+from settlements.models import PartnerSettlement, Payment, Transfer
 from tests.factories import (
     make_additional_fee_policy,
     make_contract,
@@ -298,6 +298,36 @@ def test_types_statuses_and_user_defined_property_filter(data):
     assert ids(data, user_defined_property=region(key="region", value="seoul")) == {"order-1"}
     assert ids(data, user_defined_property=region(key="region", value="seou")) == set()
     assert ids(data, user_defined_property=region(key="grade", value="seoul")) == set()
+
+
+def test_payout_stages_come_from_the_partner_settlement(data, portone):
+    """domain.md §8.2: SETTLED transfers show their settlement's payout stage (read, not written
+    to each transfer), in the summaries, their status filter and the single get."""
+    order = Transfer.objects.get(public_id="order-2", is_for_test=False)
+    settlement = order.partner_settlement
+    portone.platform.payout.complete_platform_payout_by_partner_settlement_ids(
+        bulk_payout_id="b-1", partner_settlement_ids=[settlement.public_id]
+    )
+    assert ids(data, statuses=["PAID_OUT"]) == {"order-2"}
+    assert ids(data, statuses=["SETTLED"]) == {"cancel-1"}
+    listed = {s.id: s.status for s in data.get_platform_transfer_summaries().transfer_summaries}
+    assert (listed["order-2"], listed["cancel-1"], listed["manual-2"]) == (
+        "PAID_OUT",
+        "SETTLED",
+        "IN_PROCESS",
+    )
+    assert data.get_platform_transfer(id="order-2").status == "PAID_OUT"
+    assert Transfer.objects.get(pk=order.pk).status == "SETTLED"  # the row itself is untouched
+    for stage, shown in (
+        ("CONFIRMED", "PAYOUT_CONFIRMED"),
+        ("PAYOUT_SCHEDULED", "IN_PAYOUT"),
+        ("IN_PAYOUT", "IN_PAYOUT"),
+        ("PAYOUT_FAILED", "SETTLED"),  # a failed payout makes them payable again
+        ("CANCELLED", "SETTLED"),
+    ):
+        PartnerSettlement.objects.filter(pk=settlement.pk).update(status=stage)
+        assert "order-2" in ids(data, statuses=[shown]), stage
+        assert data.get_platform_transfer(id="order-2").status == shown
 
 
 def keyword(client, **kwargs) -> set[str]:
