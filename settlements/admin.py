@@ -43,7 +43,7 @@ class SettleNowMixin:
         result = aggregation.settle_due()
         self.message_user(
             request,
-            f"정산 중 전환 {result['in_process']}건, 정산 확정 {result['settled']}건, "
+            f"정산 중 전환 {result['in_process']}건, "
             f"정산 내역에 모은 정산건 {result['gathered']}건",
             messages.SUCCESS,
         )

@@ -33,6 +33,7 @@ from django.db.models import (
     Case,
     Exists,
     OuterRef,
+    Q,
     QuerySet,
     Sum,
     Value,
@@ -57,6 +58,7 @@ from settlements.models import (
     Transfer,
     TransferStatus,
     TransferType,
+    settled_q,
 )
 
 # pg_advisory_xact_lock key shared by every process that writes partner settlements.
@@ -122,23 +124,19 @@ def new_partner_settlement_id() -> str:
 
 @transaction.atomic
 def transfers_advance_statuses(*, today: date | None = None) -> dict[str, int]:
-    """SCHEDULED -> IN_PROCESS once the settlement start date is reached, IN_PROCESS -> SETTLED
-    once the settlement date is reached (domain.md §7.3, §12.17). "Today" is the KST date.
+    """SCHEDULED -> IN_PROCESS once the settlement start date is reached (domain.md §7.3,
+    §12.17): from then on the amounts and the date are final. "Today" is the KST date.
 
-    Two set-based UPDATEs, in this order so a transfer whose both dates have passed (a late job,
-    an explicit past settlementDate) goes straight to SETTLED in one run. Status changes made here
-    are not copied to the audit history: they follow from the dates alone and are reproducible,
-    and a history row per transfer would double a table of millions of rows every day.
+    IN_PROCESS -> SETTLED is not written: it follows from the settlement date alone
+    (models.settled_q, Transfer.current_status), so the day's transfers are never rewritten for
+    it. Only provisional transfers (created before their start date, and just recomputed) pass
+    through here, and their history is not copied either: the change follows from the date.
     """
     today = today or timezone.localdate()
-    now = timezone.now()
     started = Transfer.objects.filter(
         status=TransferStatus.SCHEDULED, settlement_start_date__lte=today
-    ).update(status=TransferStatus.IN_PROCESS, updated_at=now)
-    settled = Transfer.objects.filter(
-        status=TransferStatus.IN_PROCESS, settlement_date__lte=today
-    ).update(status=TransferStatus.SETTLED, updated_at=now)
-    return {"in_process": started, "settled": settled}
+    ).update(status=TransferStatus.IN_PROCESS, updated_at=timezone.now())
+    return {"in_process": started}
 
 
 def settle_due(*, today: date | None = None) -> dict[str, int]:
@@ -309,13 +307,14 @@ def _gather_open(
     * A bucket left without members (its transfers were deleted) is dropped.
     """
     result = _OpenGathered()
+    today = today or timezone.localdate()
     buckets = PartnerSettlement.all_objects.filter(status=OPEN_BUCKET_STATUS)
     if bucket_ids is not None:
         buckets = buckets.filter(pk__in=bucket_ids)
     elif settlement_date is not None:
         buckets = buckets.filter(settlement_date=settlement_date)
     else:
-        buckets = buckets.filter(settlement_date__lte=today or timezone.localdate())
+        buckets = buckets.filter(settlement_date__lte=today)
     if is_for_test is not None:
         buckets = buckets.filter(is_for_test=is_for_test)
     keys: dict[int, Key] = {
@@ -328,8 +327,9 @@ def _gather_open(
     dates = sorted({key[2] for key in keys.values()})
     waiting = keys.keys() & set(
         Transfer.objects.filter(
+            Q(status=TransferStatus.SCHEDULED)
+            | Q(status=TransferStatus.IN_PROCESS, settlement_date__gt=today),
             partner_settlement__status=OPEN_BUCKET_STATUS,
-            status__in=(TransferStatus.SCHEDULED, TransferStatus.IN_PROCESS),
             settlement_date__in=dates,
         )
         .order_by()
@@ -338,9 +338,9 @@ def _gather_open(
     )
     for chunk in _chunked(sorted(waiting), _id_chunk()):
         result.detached |= bool(
-            Transfer.objects.filter(
-                partner_settlement_id__in=chunk, status=TransferStatus.SETTLED
-            ).update(partner_settlement=None, updated_at=now)
+            Transfer.objects.filter(settled_q(today), partner_settlement_id__in=chunk).update(
+                partner_settlement=None, updated_at=now
+            )
         )
     ready = {pk: key for pk, key in keys.items() if pk not in waiting}
     prepared = _prepared_settlements(set(ready.values()), dates)
@@ -392,7 +392,8 @@ def _bucket_totals(buckets: QuerySet, wanted: set[int], dates: Sequence[date]) -
     buckets are joined as a subquery so the planner hashes them (an IN list of 10^4 ids made it
     walk the foreign-key index: random heap reads, 3x slower). Status and dates change nothing
     for the wanted buckets (all their members are SETTLED, on the bucket's date) but let a table
-    holding years of transfers be read through (status, settlement_date) for just the day.
+    holding years of transfers be read through (status, settlement_date) for just the day
+    (IN_PROCESS: SETTLED by date, models.settled_q).
     """
     t = _q(Transfer._meta.db_table)
     subquery, params = buckets.values("id").query.sql_with_params()
@@ -402,10 +403,10 @@ def _bucket_totals(buckets: QuerySet, wanted: set[int], dates: Sequence[date]) -
         SELECT {t}.{_q("partner_settlement_id")}, {sums}, COUNT(*), MIN({start}), MAX({start})
         FROM {t}
         WHERE {t}.{_q("partner_settlement_id")} IN ({subquery})
-          AND {t}.{_q("status")} = %s AND {t}.{_q("settlement_date")} IN ({_marks(dates)})
+          AND {t}.{_q("status")} IN (%s, %s) AND {t}.{_q("settlement_date")} IN ({_marks(dates)})
         GROUP BY {t}.{_q("partner_settlement_id")}
     """
-    params = (*params, TransferStatus.SETTLED, *dates)
+    params = (*params, TransferStatus.SETTLED, TransferStatus.IN_PROCESS, *dates)
     counted = len(AMOUNT_COLUMNS) + 1
     with connection.cursor() as cursor, _statement_settings(cursor, work_mem="256MB", jit="off"):
         cursor.execute(sql, params)
@@ -499,9 +500,13 @@ def _transfer_contract_key() -> Case:
 
 
 def _pending_transfers(
-    *, settlement_date: date | None, is_for_test: bool | None, transfer_ids: Sequence[int] | None
+    *,
+    settlement_date: date | None,
+    is_for_test: bool | None,
+    transfer_ids: Sequence[int] | None,
+    today: date,
 ) -> QuerySet:
-    qs = Transfer.objects.filter(status=TransferStatus.SETTLED, partner_settlement__isnull=True)
+    qs = Transfer.objects.filter(settled_q(today), partner_settlement__isnull=True)
     if settlement_date is not None:
         qs = qs.filter(settlement_date=settlement_date)
     if is_for_test is not None:
@@ -525,6 +530,7 @@ def _assignment_update(
     is_for_test: bool | None,
     transfer_ids: Sequence[int] | None,
     now: datetime,
+    today: date,
 ) -> tuple[str, list[Any]]:
     """UPDATE ... FROM (VALUES key -> target): every unassigned SETTLED transfer takes the id of
     the target settlement of its key. `partner_settlement_id IS NULL` in the WHERE clause is the
@@ -539,7 +545,8 @@ def _assignment_update(
         UPDATE {t}
         SET {_q("partner_settlement_id")} = k.column7, {_q("updated_at")} = %s
         FROM (VALUES {rows}) AS k
-        WHERE {t}.{_q("status")} = %s
+        WHERE ({t}.{_q("status")} = %s
+               OR ({t}.{_q("status")} = %s AND {t}.{_q("settlement_date")} <= %s))
           AND {t}.{_q("partner_settlement_id")} IS NULL
           AND {t}.{_q("settlement_date")} IN ({_marks(dates)})
           AND {t}.{_q("is_for_test")} = k.column1
@@ -553,7 +560,9 @@ def _assignment_update(
     params: list[Any] = [now]
     for key, target in targets:
         params.extend((*key, target))
-    params.extend([TransferStatus.SETTLED, *dates, TransferType.MANUAL])
+    params.extend(
+        [TransferStatus.SETTLED, TransferStatus.IN_PROCESS, today, *dates, TransferType.MANUAL]
+    )
     if is_for_test is not None:
         sql += f" AND {t}.{_q('is_for_test')} = %s"
         params.append(is_for_test)
@@ -569,6 +578,7 @@ def _assign_and_total(
     is_for_test: bool | None,
     transfer_ids: Sequence[int] | None,
     now: datetime,
+    today: date,
 ) -> int:
     """Assign the pending transfers to their targets and bring the targets' totals up to date;
     returns the number of transfers assigned.
@@ -579,7 +589,7 @@ def _assign_and_total(
     `_recompute_totals` of the targets from all their members.
     """
     update, params = _assignment_update(
-        targets=targets, is_for_test=is_for_test, transfer_ids=transfer_ids, now=now
+        targets=targets, is_for_test=is_for_test, transfer_ids=transfer_ids, now=now, today=today
     )
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -700,6 +710,7 @@ def _gather(
     settlement_date: date | None = None,
     is_for_test: bool | None = None,
     transfer_ids: Sequence[int] | None = None,
+    today: date | None = None,
 ) -> int:
     """1. the distinct keys of the pending transfers (one GROUP BY);
     2. per key, the PAYOUT_PREPARED settlement with the lowest id, or a new one (bulk_create of
@@ -710,8 +721,12 @@ def _gather(
        elsewhere by recomputing the targets from all their members (`_assign_and_total`).
     """
     lock_partner_settlements()
+    today = today or timezone.localdate()
     pending = _pending_transfers(
-        settlement_date=settlement_date, is_for_test=is_for_test, transfer_ids=transfer_ids
+        settlement_date=settlement_date,
+        is_for_test=is_for_test,
+        transfer_ids=transfer_ids,
+        today=today,
     )
     keys: set[Key] = set(
         pending.annotate(contract_key=_transfer_contract_key())
@@ -757,7 +772,11 @@ def _gather(
     for start in range(0, len(pairs), _key_chunk()):
         chunk = pairs[start : start + _key_chunk()]
         assigned += _assign_and_total(
-            targets=chunk, is_for_test=is_for_test, transfer_ids=transfer_ids, now=now
+            targets=chunk,
+            is_for_test=is_for_test,
+            transfer_ids=transfer_ids,
+            now=now,
+            today=today,
         )
     target_ids = [pk for _, pk in pairs]
     # A new settlement whose transfers vanished between steps 1 and 3 (deleted by a writer that
@@ -785,7 +804,9 @@ def partner_settlements_gather(
     """
     lock_partner_settlements()
     opened = _gather_open(settlement_date=settlement_date, is_for_test=is_for_test, today=today)
-    return opened.transfers + _gather(settlement_date=settlement_date, is_for_test=is_for_test)
+    return opened.transfers + _gather(
+        settlement_date=settlement_date, is_for_test=is_for_test, today=today
+    )
 
 
 @transaction.atomic

@@ -872,11 +872,16 @@ def transfer_delete(*, public_id: str, is_for_test: bool) -> None:
             "취소 정산건이 있는 주문 정산건은 삭제할 수 없습니다.",
         )
     settlement: PartnerSettlement | None = transfer.partner_settlement
-    from settlements.models import DELETABLE_SETTLEMENT_STATUSES
+    from settlements.models import DELETABLE_SETTLEMENT_STATUSES, OPEN_BUCKET_STATUS
 
-    deletable = transfer.status in DELETABLE_TRANSFER_STATUSES or (
-        transfer.status == TransferStatus.SETTLED
-        and (settlement is None or settlement.status in DELETABLE_SETTLEMENT_STATUSES)
+    status = transfer.current_status
+    deletable = status in DELETABLE_TRANSFER_STATUSES or (
+        status == TransferStatus.SETTLED
+        and (
+            settlement is None  # not gathered yet
+            or settlement.status == OPEN_BUCKET_STATUS
+            or settlement.status in DELETABLE_SETTLEMENT_STATUSES
+        )
     )
     if not deletable:
         raise invalid_request_type(

@@ -18,6 +18,7 @@ from settlements.models import (
     PartnerSettlementStatus,
     Transfer,
     TransferStatus,
+    transfer_status_q,
 )
 from tests.factories import make_contract, make_partner, make_transfer
 
@@ -77,28 +78,36 @@ def test_advance_statuses_follows_the_kst_dates(partner):
 
     result = aggregation.transfers_advance_statuses(today=date(2026, 3, 8))
 
-    assert result == {"in_process": 2, "settled": 2}
-    statuses = {t.pk: t.status for t in Transfer.objects.all()}
-    assert statuses[waiting.pk] == TransferStatus.SCHEDULED
-    assert statuses[starting.pk] == TransferStatus.IN_PROCESS
-    assert statuses[due.pk] == TransferStatus.SETTLED
-    assert statuses[late.pk] == TransferStatus.SETTLED  # both dates passed: straight through
-    assert statuses[untouched.pk] == TransferStatus.PAID_OUT
-    assert aggregation.transfers_advance_statuses(today=date(2026, 3, 8)) == {
-        "in_process": 0,
-        "settled": 0,
+    assert result == {"in_process": 2}
+    stored = {t.pk: t.status for t in Transfer.objects.all()}
+    assert stored[waiting.pk] == TransferStatus.SCHEDULED
+    assert stored[starting.pk] == TransferStatus.IN_PROCESS
+    assert stored[late.pk] == TransferStatus.IN_PROCESS  # (SETTLED by date, not rewritten)
+    assert stored[due.pk] == TransferStatus.IN_PROCESS
+    assert stored[untouched.pk] == TransferStatus.PAID_OUT
+    on_the_8th = {
+        status: set(
+            Transfer.objects.filter(transfer_status_q([status], date(2026, 3, 8))).values_list(
+                "pk", flat=True
+            )
+        )
+        for status in TransferStatus.values
     }
+    assert on_the_8th == {
+        "SCHEDULED": {waiting.pk},
+        "IN_PROCESS": {starting.pk},
+        "SETTLED": {due.pk, late.pk},  # both dates passed: straight through
+        "PAYOUT_CONFIRMED": set(),
+        "IN_PAYOUT": set(),
+        "PAID_OUT": {untouched.pk},
+    }
+    assert aggregation.transfers_advance_statuses(today=date(2026, 3, 8)) == {"in_process": 0}
 
 
 def test_advance_and_gather_task_settles_and_gathers(partner, monkeypatch, make):
     make(partner, status="IN_PROCESS", settlement_date=D, amounts=amounts(1_000))
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
-    assert tasks.advance_and_gather() == {
-        "recomputed": 0,
-        "in_process": 0,
-        "settled": 1,
-        "gathered": 1,
-    }
+    assert tasks.advance_and_gather() == {"recomputed": 0, "in_process": 0, "gathered": 1}
     assert PartnerSettlement.objects.get().amount_settlement == 1_000
 
 
@@ -235,8 +244,12 @@ def test_totals_are_field_wise_sums_with_start_date_range(partner, make):
 def test_gather_skips_transfers_that_are_not_settled(partner, make):
     make(partner, status="IN_PROCESS", amounts=amounts(1))
     make(partner, status="SCHEDULED", amounts=amounts(2))
-    assert aggregation.partner_settlements_gather() == 0
+    assert aggregation.partner_settlements_gather(today=D - timedelta(days=1)) == 0
     assert not PartnerSettlement.objects.exists()
+    # On its settlement date an IN_PROCESS transfer is SETTLED (by the date, not rewritten);
+    # the SCHEDULED one waits for the job to move it on (from a shared bucket, the first leaves).
+    assert aggregation.partner_settlements_gather(today=D) == 1
+    assert PartnerSettlement.objects.get().amount_settlement == 1
 
 
 def test_gather_arguments_narrow_the_run(partner, contract, make):
@@ -392,12 +405,7 @@ def test_open_bucket_stays_hidden_until_its_day_is_gathered(partner):
     assert aggregation.settle_due(today=D - timedelta(days=1))["gathered"] == 0
     assert PartnerSettlement.all_objects.filter(status=OPEN_BUCKET_STATUS).count() == 2
 
-    assert aggregation.settle_due(today=D) == {
-        "recomputed": 0,
-        "in_process": 0,
-        "settled": 3,
-        "gathered": 3,
-    }
+    assert aggregation.settle_due(today=D) == {"recomputed": 0, "in_process": 0, "gathered": 3}
     settlement = PartnerSettlement.objects.get(pk=bucket.pk)  # the bucket became the settlement
     assert (settlement.status, settlement.transfer_count, settlement.amount_settlement) == (
         PREPARED,
@@ -436,12 +444,12 @@ def test_open_buckets_are_one_per_key(partner, contract):
 
 
 def test_bucket_member_settled_before_the_others_is_gathered_on_its_own(partner):
-    """An explicit settlement date before the start date: SETTLED while its bucket-mates are
-    still IN_PROCESS. It leaves the bucket and is gathered; the bucket waits."""
+    """An explicit settlement date before the start date: its bucket-mate is still SCHEDULED
+    when it is SETTLED. It leaves the bucket and is gathered; the bucket waits."""
     early = make_transfer(
         partner, settlement_start_date=D - timedelta(days=2), amounts=amounts(5), bucket=True
     )
-    waiting = make_transfer(partner, status="IN_PROCESS", amounts=amounts(7), bucket=True)
+    waiting = make_transfer(partner, status="SCHEDULED", amounts=amounts(7), bucket=True)
     bucket_pk = waiting.partner_settlement_id
     assert early.partner_settlement_id == bucket_pk
 
@@ -479,7 +487,7 @@ def test_an_emptied_open_bucket_is_dropped(partner):
 def test_gather_waits_for_a_creator_still_adding_to_a_bucket(partner):
     """A creator holds the shared side of the settlement lock from choosing the bucket until it
     commits; a gather (exclusive side) waits, so it never flips a bucket without a member that
-    commits a moment later."""
+    commits a moment later (IN_PROCESS on its settlement date: SETTLED by the date)."""
     make_transfer(partner, amounts=amounts(100), bucket=True)  # SETTLED, committed
     inserted, release = threading.Event(), threading.Event()
     errors: list[BaseException] = []
@@ -527,11 +535,11 @@ def test_gather_waits_for_a_creator_still_adding_to_a_bucket(partner):
     gatherer.join()
 
     assert errors == []
-    assert gathered == [1]
+    assert gathered == [2]  # the late one too: the gather waited for its commit
     late = Transfer.objects.get(public_id="late")
-    assert late.partner_settlement.status == OPEN_BUCKET_STATUS  # still waits for its day
     settlement = PartnerSettlement.objects.get()
-    assert (settlement.transfer_count, settlement.amount_settlement) == (1, 100)
+    assert late.partner_settlement_id == settlement.pk
+    assert (settlement.transfer_count, settlement.amount_settlement) == (2, 101)
 
 
 # --- recompute ----------------------------------------------------------------------------------
@@ -692,7 +700,7 @@ def test_admin_gather_now_needs_no_selection(staff, partner, url, monkeypatch):
 
     response = staff.post(url, {"action": "gather_now", "index": "0"}, follow=True)
 
-    assert "정산 확정 1건, 정산 내역에 모은 정산건 1건" in response.content.decode()
+    assert "정산 중 전환 0건, 정산 내역에 모은 정산건 1건" in response.content.decode()
     assert PartnerSettlement.objects.get().amount_settlement == 10
 
 
