@@ -119,6 +119,22 @@ def new_partner_settlement_id() -> str:
     return str(ULID())
 
 
+def _new_settlement(key: Key, status: str, now: datetime) -> PartnerSettlement:
+    """An unsaved settlement (or open bucket) for an aggregation key (contract 0 = none)."""
+    test, partner_id, day, type_, currency, contract_key = key
+    return PartnerSettlement(
+        public_id=new_partner_settlement_id(),
+        is_for_test=test,
+        partner_id=partner_id,
+        settlement_date=day,
+        settlement_type=type_,
+        settlement_currency=currency,
+        contract_id=contract_key or None,
+        status=status,
+        status_updated_at=now,
+    )
+
+
 # --- transfer status ----------------------------------------------------------------------------
 
 
@@ -220,20 +236,7 @@ def open_buckets(keys: Iterable[Key]) -> dict[Key, int]:
     if missing:
         now = timezone.now()
         PartnerSettlement.all_objects.bulk_create(
-            [
-                PartnerSettlement(
-                    public_id=new_partner_settlement_id(),
-                    is_for_test=test,
-                    partner_id=partner_id,
-                    settlement_date=day,
-                    settlement_type=type_,
-                    settlement_currency=currency,
-                    contract_id=contract_key or None,
-                    status=OPEN_BUCKET_STATUS,
-                    status_updated_at=now,
-                )
-                for test, partner_id, day, type_, currency, contract_key in missing
-            ],
+            [_new_settlement(key, OPEN_BUCKET_STATUS, now) for key in missing],
             batch_size=2_000,
             ignore_conflicts=True,
         )
@@ -749,20 +752,7 @@ def _gather(
     targets = _prepared_settlements(keys, dates)
     missing = sorted(keys - set(targets), key=repr)
     created = PartnerSettlement.objects.bulk_create(
-        [
-            PartnerSettlement(
-                public_id=new_partner_settlement_id(),
-                is_for_test=test,
-                partner_id=partner_id,
-                settlement_date=day,
-                settlement_type=type_,
-                settlement_currency=currency,
-                contract_id=contract_key or None,
-                status=PartnerSettlementStatus.PAYOUT_PREPARED,
-                status_updated_at=now,
-            )
-            for test, partner_id, day, type_, currency, contract_key in missing
-        ]
+        [_new_settlement(key, PartnerSettlementStatus.PAYOUT_PREPARED, now) for key in missing]
     )
     for key, settlement in zip(missing, created, strict=True):
         targets[key] = settlement.pk
