@@ -138,13 +138,40 @@ def insert_snapshots(
     _insert_select(model, version_model, columns, select, list(values.values()), pks)
 
 
+def _runs(pks: Sequence[int]) -> list[tuple[int, int]]:
+    """The keys as maximal runs of consecutive values: [1, 2, 3, 7, 8] -> [(1, 3), (7, 8)]."""
+    runs: list[tuple[int, int]] = []
+    for pk in sorted(pks):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], pk)
+        else:
+            runs.append((pk, pk))
+    return runs
+
+
+#: key ranges per INSERT ... SELECT
+RUNS_PER_STATEMENT = 50
+
+
 def _insert_select(source, target, columns, select, params, pks) -> None:
+    """INSERT INTO target (columns) SELECT select FROM source, for the rows keyed `pks`.
+
+    The rows are picked by key *ranges*: `reserve_ids` hands out consecutive keys unless another
+    writer took some in between, and every key inside a reserved run is ours. `id = ANY(10^5
+    keys)` is not safe here: right after a bulk load the planner may think the table is empty
+    and choose a sequential scan testing each row against the whole array (measured: 16 s
+    instead of 1 s for 100k partners).
+    """
     quote = connection.ops.quote_name
     pk = quote(source._meta.pk.column)
-    sql = (
+    head = (
         f"INSERT INTO {quote(target._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(select)} FROM {quote(source._meta.db_table)} "
-        f"WHERE {pk} = ANY(%s) ORDER BY {pk}"
+        f"SELECT {', '.join(select)} FROM {quote(source._meta.db_table)} WHERE "
     )
+    runs = _runs(pks)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, list(pks)])
+        for start in range(0, len(runs), RUNS_PER_STATEMENT):
+            chunk = runs[start : start + RUNS_PER_STATEMENT]
+            where = " OR ".join([f"{pk} BETWEEN %s AND %s"] * len(chunk))
+            bounds = [bound for run in chunk for bound in run]
+            cursor.execute(f"{head}{where} ORDER BY {pk}", [*params, *bounds])

@@ -133,3 +133,52 @@ def test_an_unknown_user_defined_property_refuses_the_whole_batch(contract):
     assert exc.value.type == "PLATFORM_USER_DEFINED_PROPERTY_NOT_FOUND"
     assert "nope" in exc.value.message
     assert Partner.objects.count() == 0
+
+
+def test_key_runs_group_consecutive_keys():
+    from core.pgcopy import _runs
+
+    assert _runs([7, 1, 2, 3, 8, 10]) == [(1, 3), (7, 8), (10, 10)]
+    assert _runs([]) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+def test_history_and_versions_are_made_for_exactly_the_new_rows_when_keys_interleave(
+    contract, monkeypatch
+):
+    """Another writer may take keys between ours: rows are picked by our key runs only."""
+    from core import pgcopy
+
+    base = (Partner.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 100
+    other = Partner.objects.create(
+        pk=base + 1,
+        public_id="other",
+        name="다른 파트너",
+        default_contract=contract,
+        contact_name="다른",
+        contact_email="other@example.com",
+        bank="KOOKMIN",
+        account_number="1234567890",
+        account_holder="다른",
+        partner_type="WHT_PAYER",
+    )
+    monkeypatch.setattr(pgcopy, "reserve_ids", lambda model, count: [base, base + 2, base + 3])
+
+    created = services.partners_create(
+        is_for_test=False, items=[item("k-1"), item("k-2"), item("k-3")]
+    )
+
+    assert [p.pk for p in created] == [base, base + 2, base + 3]
+    history = sorted(Partner.history.values_list("id", "public_id", "history_type"))
+    assert history == [
+        (base, "k-1", "+"),
+        (base + 1, "other", "+"),
+        (base + 2, "k-2", "+"),
+        (base + 3, "k-3", "+"),
+    ]
+    assert sorted(PartnerVersion.objects.values_list("entity_id", flat=True)) == [
+        base,
+        base + 2,
+        base + 3,
+    ]
+    assert not PartnerVersion.objects.filter(entity=other).exists()
