@@ -209,20 +209,23 @@ def _with_contract_key(qs: QuerySet) -> QuerySet:
 
 
 def _find_open_buckets(keys: set[Key]) -> dict[Key, int]:
+    """Read through the partial unique index (is_for_test, partner, date, ...) WHERE OPEN."""
     found: dict[Key, int] = {}
-    dates = sorted({key[2] for key in keys})
-    partner_ids = sorted({key[1] for key in keys})
-    for start in range(0, len(partner_ids), _id_chunk()):
-        rows = _with_contract_key(
-            PartnerSettlement.all_objects.filter(
-                status=OPEN_BUCKET_STATUS,
-                partner_id__in=partner_ids[start : start + _id_chunk()],
-                settlement_date__in=dates,
-            )
-        ).values_list("id", *_KEY_COLUMNS)
-        for pk, *key in rows:
-            if tuple(key) in keys:
-                found[tuple(key)] = pk  # type: ignore[index]
+    for test in sorted({key[0] for key in keys}):
+        dates = sorted({key[2] for key in keys if key[0] == test})
+        partner_ids = sorted({key[1] for key in keys if key[0] == test})
+        for chunk in _chunked(partner_ids, _id_chunk()):
+            rows = _with_contract_key(
+                PartnerSettlement.all_objects.filter(
+                    status=OPEN_BUCKET_STATUS,
+                    is_for_test=test,
+                    partner_id__in=chunk,
+                    settlement_date__in=dates,
+                )
+            ).values_list("id", *_KEY_COLUMNS)
+            for pk, *key in rows:
+                if tuple(key) in keys:
+                    found[tuple(key)] = pk  # type: ignore[index]
     return found
 
 
