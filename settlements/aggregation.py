@@ -402,7 +402,7 @@ def _bucket_totals(buckets: QuerySet, wanted: set[int], dates: Sequence[date]) -
     (IN_PROCESS: SETTLED by date, models.settled_q).
     """
     t = _q(Transfer._meta.db_table)
-    subquery, params = buckets.values("id").query.sql_with_params()
+    subquery, params = buckets.order_by().values("id").query.sql_with_params()
     sums = ", ".join(f"SUM({t}.{_q(c)})" for c in AMOUNT_COLUMNS)
     start = f"{t}.{_q('settlement_start_date')}"
     sql = f"""
