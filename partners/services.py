@@ -419,8 +419,8 @@ def _copy_new_partners(
     hold the same encrypted tokens and cost no Python; tags are COPYed.
 
     Measured on the 2-core box for 100k partners (wall, PostgreSQL 15): bulk_create 123 s; COPY
-    of all four tables from Python 14.4 s; this 8.0 s (history 1.6 s and versions 1.5 s of it,
-    with no Python work).
+    of all four tables from Python 14.4 s; this 7-8 s, of which the history and version
+    INSERT ... SELECTs take 2-3 s with no Python work.
     """
     fields = Partner._meta.concrete_fields
     write = pgcopy.row_writer(fields)
