@@ -375,7 +375,8 @@ def _gather_open(
         empty = sorted(set(flips) - totals.keys())  # members deleted: still open, dropped
         for chunk in _chunked(empty, _id_chunk()):
             PartnerSettlement.all_objects.filter(pk__in=chunk).delete()
-        result.transfers += sum(row[-3] for row in totals.values())
+        count = _TOTAL_COLUMNS.index("transfer_count")
+        result.transfers += sum(total[count] for total in totals.values())
         _record_history(totals, "정산 내역 생성", update=False)
     return result
 
