@@ -15,20 +15,18 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core.audit import _staff_user
-from core.auth import ApiPrincipal
+from core.audit import _staff_user, api_secret_name
 
 #: ids per statement (SQLite binds at most 32,766 parameters)
 CHUNK = 10_000
 
 
 def _attribution() -> tuple[int | None, str]:
-    """(staff user id, API secret name) of the request being served, if any."""
+    """(staff user id, API secret name) of the request being served, as core.audit records
+    them for a save()."""
     request = getattr(HistoricalRecords.context, "request", None)
     user = _staff_user(request) if request is not None else None
-    principal = getattr(request, "user", None)
-    secret = principal.secret.name if isinstance(principal, ApiPrincipal) else ""
-    return (user.pk if user is not None else None), secret
+    return (user.pk if user is not None else None), api_secret_name()
 
 
 def insert_history(
