@@ -254,7 +254,11 @@ class PaymentCancellation(models.Model):
 
 
 class PartnerSettlement(AmountColumns):
-    """정산 내역: SETTLED transfers of one partner, date, type, contract and currency."""
+    """정산 내역: SETTLED transfers of one partner, date, type, contract and currency.
+
+    A row in OPEN_BUCKET_STATUS is the open bucket of such a key instead: its transfers wait in
+    it until their settlement date, when the gather makes it a PAYOUT_PREPARED settlement
+    (settlements.aggregation). `objects` leaves buckets out; `all_objects` has them."""
 
     public_id = models.CharField(_("아이디"), max_length=40)
     is_for_test = models.BooleanField(_("테스트"), default=False)
