@@ -375,6 +375,7 @@ class Transfer(AmountColumns):
         null=True,
         blank=True,
         related_name="cancel_transfers",
+        db_index=False,  # the partial index in Meta: only cancels have an original
     )
     cancellation_id = models.CharField(_("취소 아이디"), max_length=200, blank=True)
     cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
@@ -411,6 +412,13 @@ class Transfer(AmountColumns):
             # varchar_pattern_ops copy for LIKE 'x%' that no query uses: one index less to
             # maintain on every bulk insert.)
             models.Index(fields=["payment_public_id"], name="transfer_payment_public_id_idx"),
+            # Only ORDER_CANCEL transfers have an original: ORDER rows (most of a bulk insert)
+            # add no entry. `original_id = x` lookups imply NOT NULL, so they use it.
+            models.Index(
+                fields=["original"],
+                condition=Q(original__isnull=False),
+                name="transfer_original_idx",
+            ),
         ]
 
     def __str__(self) -> str:
