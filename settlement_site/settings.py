@@ -215,6 +215,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request/response bodies derived from portone-server-sdk (scripts/gen_openapi_schemas.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.add_portone_bodies",
+    ],
 }
 
 # Idempotency keys are kept this long; a reuse after that is a new request (Stripe's rule).
