@@ -42,7 +42,7 @@ from django.utils import timezone  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
-from core import versioning  # noqa: E402
+from core.versioning import services as versioning  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from partners.services import partners_create  # noqa: E402
 from policies.models import Contract, CycleMethod, DatePolicy, FeeType, Payer  # noqa: E402

@@ -36,10 +36,8 @@ from django.db import connection, transaction  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
-from core import (  # noqa: E402
-    sheets,
-    versioning,
-)
+from core.files import sheets  # noqa: E402
+from core.versioning import services as versioning  # noqa: E402
 from partners import resources  # noqa: E402
 from partners.brn import check_digit  # noqa: E402
 from partners.models import Partner, PartnerTag, PartnerVersion  # noqa: E402

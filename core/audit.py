@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from core.auth import ApiPrincipal
+from core.models import ApiPrincipal
 
 
 class AuditedHistory(models.Model):

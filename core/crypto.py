@@ -40,12 +40,20 @@ def _fernet() -> Fernet:
 
 
 def encrypt(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode()
+    return encrypt_bytes(value.encode()).decode()
 
 
 def decrypt(token: str) -> str:
+    return decrypt_bytes(token.encode()).decode()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        return _fernet().decrypt(token)
     except InvalidToken as exc:
         raise ImproperlyConfigured(
             "cannot decrypt personal data: FIELD_ENCRYPTION_KEY differs from the one it was "

@@ -1,35 +1,154 @@
-"""PortOne-shaped errors: `{"type": "<TYPE>", "message": "...", ...extra}` with the SDK's status.
+"""Refusals: what a service or a domain rule refuses and why, never how the answer travels.
 
-Services raise `ApiError` (or a subclass helper below); the DRF exception handler turns it, DRF's
-own validation errors and anything unexpected into that shape. The SDK decides the error class by
-`type` alone, so the type strings here must match SDK 0.21.0 exactly.
+A `DomainError` carries
+* `code` — the refusal's name. Our vocabulary is PortOne's error type names
+  (`PLATFORM_PARTNER_NOT_FOUND`, `PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED`, …): integrators and the
+  finance team meet them in the API, the admin and files, so one name per refusal everywhere;
+* `kind` — which sort of refusal (invalid input, unknown entity, conflict with the current state,
+  not allowed, an outside service unavailable). Interfaces decide what a kind means for them: the
+  API turns it into an HTTP status (core.api.errors), the admin into a message;
+* `message` — Korean, for a person; it may name the field as the caller wrote it;
+* `details` — the facts behind it, snake_case keys, plain values. An entity is referenced as
+  `Ref(entity, id)` / `Refs(entity, ids)`, so an interface can add what it needs to name it (the
+  API adds the graphqlId).
+
+This module must not import Django, DRF or anything of the project: domain modules, models and
+services all raise these.
 """
 
-import logging
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from rest_framework import exceptions
-from rest_framework.response import Response
 
-logger = logging.getLogger(__name__)
+class Kind(enum.StrEnum):
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    UNAVAILABLE = "unavailable"
 
 
-class ApiError(Exception):
-    def __init__(self, type_: str, message: str = "", status: int = 400, **extra: Any) -> None:
-        super().__init__(message or type_)
-        self.type = type_
+@dataclass(frozen=True)
+class Ref:
+    """One entity by its public id; `entity` is its kind ("transfer", "partner", …)."""
+
+    entity: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Refs:
+    """Several entities of one kind, in the order given."""
+
+    entity: str
+    ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entity: str, ids: Iterable[str]) -> Refs:
+        return cls(entity, tuple(ids))
+
+
+class DomainError(Exception):
+    kind: Kind = Kind.INVALID
+
+    def __init__(self, code: str, message: str = "", *, kind: Kind | None = None, **details: Any):
+        super().__init__(message or code)
+        self.code = code
         self.message = message
-        self.status = status
-        self.extra = extra
+        if kind is not None:
+            self.kind = kind
+        self.details = details
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.message!r})"
+
+
+class Invalid(DomainError):
+    kind = Kind.INVALID
+
+
+class NotFound(DomainError):
+    kind = Kind.NOT_FOUND
+
+
+class Conflict(DomainError):
+    kind = Kind.CONFLICT
+
+
+class Forbidden(DomainError):
+    kind = Kind.FORBIDDEN
+
+
+class Unavailable(DomainError):
+    kind = Kind.UNAVAILABLE
+
+
+INVALID_REQUEST = "INVALID_REQUEST"
+
+
+def invalid(message: str) -> Invalid:
+    """Input that breaks a rule no more specific code names; the message names the field."""
+    return Invalid(INVALID_REQUEST, message)
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    index: int  # position in the rows given (0-based)
+    error: DomainError
+
+
+class RowsRefused(DomainError):
+    """Some rows of a batch were refused and nothing was written. Code, kind and details are the
+    first failure's (a caller of a one-row batch sees exactly the single refusal), the message
+    names its row, and `failures` lists every refused row."""
+
+    def __init__(self, failures: list[RowFailure]) -> None:
+        first = failures[0]
+        more = f" (외 {len(failures) - 1}개 행 오류)" if len(failures) > 1 else ""
+        super().__init__(
+            first.error.code,
+            f"row {first.index}: {first.error.message or first.error.code}{more}",
+            kind=first.error.kind,
+            **{**first.error.details, "row": first.index},
+        )
+        self.failures = failures
+
+
+# --- transitional: the apps move off these while they are restructured --------------------------
+
+_KIND_OF_STATUS = {
+    400: Kind.INVALID,
+    403: Kind.FORBIDDEN,
+    404: Kind.NOT_FOUND,
+    409: Kind.CONFLICT,
+    503: Kind.UNAVAILABLE,
+}
+
+
+class ApiError(DomainError):
+    def __init__(self, type_: str, message: str = "", status: int = 400, **extra: Any) -> None:
+        super().__init__(type_, message, kind=_KIND_OF_STATUS[status], **extra)
+
+    @property
+    def type(self) -> str:
+        return self.code
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return self.details
+
+    @property
+    def status(self) -> int:
+        return {kind: status for status, kind in _KIND_OF_STATUS.items()}[self.kind]
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": self.type}
-        if self.message:
-            body["message"] = self.message
-        body.update({k: v for k, v in self.extra.items() if v is not None})
-        return body
+        from core.api.errors import error_body
+
+        return error_body(self)
 
 
 def invalid_request(message: str) -> ApiError:
@@ -42,48 +161,3 @@ def not_found(type_: str, message: str, **extra: Any) -> ApiError:
 
 def conflict(type_: str, message: str, **extra: Any) -> ApiError:
     return ApiError(type_, message, 409, **extra)
-
-
-def _flatten(detail: Any, prefix: str = "") -> list[str]:
-    """DRF's nested error detail -> ["platformFee.fixedRate: 100000 이하여야 합니다.", ...]."""
-    if isinstance(detail, dict):
-        out: list[str] = []
-        for key, value in detail.items():
-            name = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else key)
-            out.extend(_flatten(value, name))
-        return out
-    if isinstance(detail, list):
-        out = []
-        for index, value in enumerate(detail):
-            if isinstance(value, dict | list) and not isinstance(value, exceptions.ErrorDetail):
-                out.extend(_flatten(value, f"{prefix}[{index}]"))
-            else:
-                out.extend(_flatten(value, prefix))
-        return out
-    return [f"{prefix}: {detail}" if prefix else str(detail)]
-
-
-def exception_handler(exc: Exception, context: dict) -> Response:
-    if isinstance(exc, ApiError):
-        return Response(exc.as_dict(), status=exc.status)
-    if isinstance(exc, exceptions.ValidationError):
-        message = "; ".join(_flatten(exc.detail)) or "요청이 올바르지 않습니다."
-        return Response({"type": "INVALID_REQUEST", "message": message}, status=400)
-    if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
-        return Response({"type": "UNAUTHORIZED", "message": str(exc.detail)}, status=401)
-    if isinstance(exc, exceptions.PermissionDenied | PermissionDenied):
-        return Response({"type": "UNAUTHORIZED", "message": "인증 정보가 없습니다."}, status=401)
-    if isinstance(exc, exceptions.ParseError):
-        return Response({"type": "INVALID_REQUEST", "message": str(exc.detail)}, status=400)
-    if isinstance(exc, exceptions.UnsupportedMediaType):
-        return Response({"type": "INVALID_REQUEST", "message": str(exc.detail)}, status=400)
-    if isinstance(exc, Http404 | exceptions.NotFound):
-        return Response({"type": "NOT_FOUND", "message": "경로를 찾을 수 없습니다."}, status=404)
-    if isinstance(exc, exceptions.MethodNotAllowed):
-        return Response({"type": "METHOD_NOT_ALLOWED", "message": str(exc.detail)}, status=405)
-    if isinstance(exc, exceptions.APIException):
-        return Response(
-            {"type": "INVALID_REQUEST", "message": str(exc.detail)}, status=exc.status_code
-        )
-    logger.exception("unhandled API error")
-    return Response({"type": "INTERNAL", "message": "서버 내부 오류가 발생했습니다."}, status=500)

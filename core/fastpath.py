@@ -40,7 +40,7 @@ from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from core.api import OneOf
+from core.inputs import OneOf
 
 Validator = Callable[[Any], Any]
 

@@ -6,6 +6,7 @@ merchant or store: the secret alone identifies the caller, as PortOne's SDK assu
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils import timezone
@@ -54,6 +55,23 @@ class ApiSecret(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    """Who is calling: an API secret. Stands in for `request.user` on API requests."""
+
+    secret: ApiSecret
+    is_authenticated: bool = True
+    is_staff: bool = False
+    is_superuser: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"API:{self.secret.name}"
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class IdempotencyKey(models.Model):
@@ -122,24 +140,3 @@ class BulkTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.public_id}"
-
-    def as_json(self) -> dict:
-        from core.api import graphql_id, rfc3339
-
-        return {
-            "id": self.public_id,
-            "graphqlId": graphql_id("bulk_task", self.public_id),
-            "status": self.status,
-            "type": self.type,
-            "progressStats": {
-                "preparedCount": self.prepared_count,
-                "processingCount": self.processing_count,
-                "succeededCount": self.succeeded_count,
-                "failedCount": self.failed_count,
-                "canceledCount": self.canceled_count,
-            },
-            "isForTest": self.is_for_test,
-            "statusUpdatedAt": rfc3339(self.status_updated_at),
-            "createdAt": rfc3339(self.created_at),
-            "updatedAt": rfc3339(self.updated_at),
-        }

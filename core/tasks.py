@@ -1,5 +1,7 @@
-from core.idempotency import purge_expired_keys
+"""django-q2 targets for core: one line each, the work lives in core.services."""
+
+from core.services import idempotency_keys_purge
 
 
 def purge_idempotency_keys() -> int:
-    return purge_expired_keys()
+    return idempotency_keys_purge()

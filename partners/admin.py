@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_actions import ArchiveActionsMixin
+from core.admin.actions import ArchiveActionsMixin
 from partners import services
 from partners.models import (
     AccountVerification,

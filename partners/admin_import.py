@@ -31,9 +31,9 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from core import sheets
 from core.crypto import decrypt, encrypt
-from core.uploads import UploadStage
+from core.files import sheets
+from core.files.stage import UploadStage
 from partners import resources
 from partners.models import Partner
 

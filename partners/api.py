@@ -9,23 +9,20 @@ from django.db.models import Q, QuerySet
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core import versioning
-from core.api import (
-    OneOf,
-    PageInput,
+from core.api.outputs import BulkTaskOutput
+from core.api.views import (
     PortOneApiView,
     body_dict,
-    drop_none,
-    graphql_id,
     is_for_test,
     paginate,
     parse_bool,
     request_body,
-    unique_list,
-    validated,
 )
+from core.api.wire import drop_none, graphql_id
 from core.crypto import blind_index
 from core.errors import ApiError, invalid_request, not_found
+from core.inputs import OneOf, PageInput, unique_list, validated
+from core.versioning import services as versioning
 from partners import services
 from partners.banks import BANK_LABELS
 from partners.brn import is_valid_brn, normalize_brn
@@ -580,4 +577,4 @@ class BulkCounterpartyView(PortOneApiView):
         task = counterparties_bulk(
             partners=partners, connect=self.connect, is_for_test=is_for_test(request, body)
         )
-        return Response({"bulkTask": task.as_json()})
+        return Response({"bulkTask": BulkTaskOutput(task).data})

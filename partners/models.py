@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_history
 from core.crypto import EncryptedCharField, mask
-from core.versioning import VersionBase, Versioned
+from core.versioning.models import VersionBase, Versioned
 from partners.banks import BANK_CHOICES
 
 

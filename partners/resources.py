@@ -36,8 +36,8 @@ from rest_framework import serializers
 from core.crypto import mask
 from core.errors import ApiError
 from core.fastpath import Unsure, compile_serializer
+from core.files.sheets import FileError, Table, neutralise, read_table
 from core.perf import gc_paused
-from core.sheets import FileError, Table, neutralise, read_table
 from partners import services
 from partners.api import PartnerCreateInput, partner_change
 from partners.banks import BANK_LABELS, SUPPORTED_CURRENCIES

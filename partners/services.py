@@ -15,11 +15,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from ulid import ULID
 
-from core import audit, pgcopy, versioning
-from core.api import graphql_id
+from core import audit, pgcopy
+from core.api.wire import graphql_id
 from core.crypto import blind_index
 from core.errors import ApiError, conflict, invalid_request, not_found
 from core.perf import instance_factory
+from core.versioning import services as versioning
 from partners.banks import SUPPORTED_CURRENCIES
 from partners.models import (
     AccountStatus,

@@ -1,6 +1,6 @@
 """django-q2 targets for partners: one line each, the work lives in services/verification."""
 
-from core import versioning
+from core.versioning import services as versioning
 from partners import services
 from partners.verification import verify_partners as _verify_partners
 

@@ -8,9 +8,9 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core import versioning
-from core.admin_actions import ArchiveActionsMixin
-from core.admin_widgets import MilliPercentField
+from core.admin.actions import ArchiveActionsMixin
+from core.admin.widgets import MilliPercentField
+from core.versioning import services as versioning
 from policies import services
 from policies.models import (
     AdditionalFeePolicy,

@@ -16,22 +16,17 @@ from django.db.models import Q, QuerySet
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core import versioning
-from core.api import (
-    EmptyObject,
-    OneOf,
-    PageInput,
+from core.api.views import (
     PortOneApiView,
     body_dict,
-    drop_none,
-    graphql_id,
     is_for_test,
     paginate,
     parse_bool,
     request_body,
-    unique_list,
-    validated,
 )
+from core.api.wire import drop_none, graphql_id
+from core.inputs import EmptyObject, OneOf, PageInput, unique_list, validated
+from core.versioning import services as versioning
 from policies import services
 from policies.models import (
     DAYS_OF_WEEK,

@@ -1,6 +1,6 @@
 """Demo contracts and policies for `make run` (ids start with `demo-`)."""
 
-from core import versioning
+from core.versioning import services as versioning
 from policies import services
 from policies.models import Contract, CycleMethod, DatePolicy, FeeType, Payer
 

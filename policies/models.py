@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_history
-from core.versioning import VersionBase, Versioned
+from core.versioning.models import VersionBase, Versioned
 
 MILLI_PERCENT_100 = 100_000
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.versioning import Kind
+from core.versioning.services import Kind
 from policies.models import (
     AdditionalFeePolicy,
     AdditionalFeePolicyVersion,
@@ -55,7 +55,7 @@ KINDS = (CONTRACT, DISCOUNT_SHARE_POLICY, ADDITIONAL_FEE_POLICY)
 
 def promote_all_due() -> int:
     """django-q2 target (every minute): apply the scheduled versions whose time has come."""
-    from core.versioning import promote_due
+    from core.versioning.services import promote_due
 
     return sum(promote_due(kind) for kind in KINDS)
 

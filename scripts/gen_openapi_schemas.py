@@ -15,7 +15,7 @@ Everything is read with `ast` from the installed source; nothing of the SDK is i
 SDK is not a runtime dependency: the running site reads only the committed JSON this writes.
 
 Usage: .venv/bin/python scripts/gen_openapi_schemas.py [--check] [OUTPUT]
-(default OUTPUT core/openapi_portone.json; --check exits 1 when the file is out of date).
+(default OUTPUT core/api/openapi_portone.json; --check exits 1 when the file is out of date).
 
 This is not a general OpenAPI generator: it understands exactly the shapes the SDK's code
 generator emits and fails loudly on anything else, so a new SDK version cannot slip in silently.
@@ -34,7 +34,7 @@ from pathlib import Path
 
 SDK_PACKAGE = "portone_server_sdk"
 SDK_DISTRIBUTION = "portone-server-sdk"
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "core" / "openapi_portone.json"
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "core" / "api" / "openapi_portone.json"
 REF = "#/components/schemas/"
 
 PRIMITIVES = {

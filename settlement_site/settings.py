@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "core.idempotency.IdempotencyMiddleware",
+    "core.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "settlement_site.urls"
@@ -197,11 +197,11 @@ if os.environ.get("REDIS_URL"):
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.auth.PortOneSecretAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["core.auth.HasApiSecret"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.auth.PortOneSecretAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.auth.HasApiSecret"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -218,7 +218,7 @@ SPECTACULAR_SETTINGS = {
     # Request/response bodies derived from portone-server-sdk (scripts/gen_openapi_schemas.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.openapi.add_portone_bodies",
+        "core.api.openapi.add_portone_bodies",
     ],
 }
 

@@ -17,5 +17,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
-handler404 = "core.views.not_found"
-handler500 = "core.views.server_error"
+handler404 = "core.api.handlers.not_found"
+handler500 = "core.api.handlers.server_error"

@@ -23,7 +23,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 
-from core.uploads import UploadStage
+from core.files.stage import UploadStage
 from settlements import order_files, payment_files
 from settlements.models import Payment, Transfer
 

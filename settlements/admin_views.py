@@ -29,9 +29,9 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from core import sheets
 from core.errors import ApiError
-from core.uploads import UploadStage
+from core.files import sheets
+from core.files.stage import UploadStage
 from partners.banks import SUPPORTED_CURRENCIES
 from partners.models import Partner
 from settlements.models import (

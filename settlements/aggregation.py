@@ -43,9 +43,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from ulid import ULID
 
-from core.api import graphql_id, unique_list
+from core.api.wire import graphql_id
 from core.errors import ApiError, conflict, invalid_request
 from core.history_sql import insert_history
+from core.inputs import unique_list
 from partners.models import Partner
 from settlements.models import (
     AMOUNT_COLUMNS,

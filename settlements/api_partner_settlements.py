@@ -10,18 +10,10 @@ from django.db.models import Count, Q, QuerySet
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core import versioning
-from core.api import (
-    PageInput,
-    PortOneApiView,
-    body_dict,
-    drop_none,
-    graphql_id,
-    is_for_test,
-    paginate,
-    request_body,
-    validated,
-)
+from core.api.views import PortOneApiView, body_dict, is_for_test, paginate, request_body
+from core.api.wire import drop_none, graphql_id
+from core.inputs import PageInput, validated
+from core.versioning import services as versioning
 from partners import services as partner_services
 from partners.api import partner_json
 from partners.models import PartnerTag

@@ -24,19 +24,12 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core import sheets, versioning
-from core.api import (
-    OneOf,
-    PageInput,
-    PortOneApiView,
-    drop_none,
-    graphql_id,
-    is_for_test,
-    paginate,
-    request_body,
-    validated,
-)
+from core.api.views import PortOneApiView, is_for_test, paginate, request_body
+from core.api.wire import drop_none, graphql_id
 from core.errors import invalid_request
+from core.files import sheets
+from core.inputs import OneOf, PageInput, validated
+from core.versioning import services as versioning
 from partners import services as partner_services
 from partners.banks import BANK_LABELS
 from partners.models import (

@@ -8,16 +8,10 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core.api import (
-    EmptyObject,
-    PortOneApiView,
-    body_dict,
-    drop_none,
-    graphql_id,
-    is_for_test,
-    validated,
-)
+from core.api.views import PortOneApiView, body_dict, is_for_test
+from core.api.wire import drop_none, graphql_id
 from core.errors import invalid_request
+from core.inputs import EmptyObject, validated
 from partners.api import partner_json
 from settlements import calculation as calc
 from settlements import transfers
@@ -98,7 +92,7 @@ class ExternalPaymentInput(serializers.Serializer):
     method = serializers.DictField(required=False)
 
     def validate_method(self, value):
-        from core.api import OneOf
+        from core.inputs import OneOf
 
         field = OneOf(
             {k: (EasyPayInput() if k == "easyPay" else EmptyObject()) for k in METHOD_KEYS}

@@ -37,10 +37,10 @@ from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from ulid import ULID
 
-from core import versioning
-from core.api import graphql_id
+from core.api.wire import graphql_id
 from core.errors import ApiError, conflict, not_found
 from core.perf import gc_paused
+from core.versioning import services as versioning
 from partners.models import Partner, UserDefinedProperty
 from policies import services as policy_services
 from policies.models import Contract, PlatformSetting

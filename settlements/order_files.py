@@ -25,7 +25,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from core.sheets import FileError, Table, read_table
+from core.files.sheets import FileError, Table, read_table
 from partners.resources import RowError
 from settlements import calculation as calc
 from settlements.bulk import BulkRowsError, order_transfers_create_bulk

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
-from core.sheets import FileError, Table, read_table
+from core.files.sheets import FileError, Table, read_table
 from partners.banks import SUPPORTED_CURRENCIES
 from partners.resources import RowError
 from settlements.bulk import KEY_CHUNK

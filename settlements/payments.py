@@ -180,7 +180,7 @@ def find_portone_payment(payment_id: str, *, is_for_test: bool) -> Payment | Non
 
 def payment_json(payment: Payment) -> dict[str, Any]:
     """PlatformPayment union as the SDK names it (PORT_ONE | EXTERNAL)."""
-    from core.api import drop_none
+    from core.api.wire import drop_none
 
     if payment.kind == Payment.Kind.PORT_ONE:
         return drop_none(

@@ -18,9 +18,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from ulid import ULID
 
-from core import versioning
-from core.api import graphql_id
+from core.api.wire import graphql_id
 from core.errors import ApiError, conflict, invalid_request, not_found
+from core.versioning import services as versioning
 from partners.banks import SUPPORTED_CURRENCIES
 from partners.models import Partner, UserDefinedProperty
 from policies import services as policy_services
@@ -700,7 +700,7 @@ def order_cancel_transfer_create(*, is_for_test: bool, data: dict[str, Any]) -> 
         },
         **_computed_snapshot(result.cancel, versions),
     }
-    from core.api import drop_none
+    from core.api.wire import drop_none
 
     transfer = Transfer(
         public_id=public_id,

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from rest_framework.response import Response
 
-from core.api import PortOneApiView, parse_bool
+from core.api.views import PortOneApiView, parse_bool
 from core.errors import ApiError, invalid_request
 from core.models import IdempotencyKey
 from settlements.models import Payment, PaymentCancellation

@@ -3,7 +3,7 @@
 from itertools import count
 from typing import Any
 
-from core import versioning
+from core.versioning import services as versioning
 from policies import services
 from policies.models import CycleMethod, DatePolicy, FeeType, Payer
 

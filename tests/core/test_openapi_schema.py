@@ -6,7 +6,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-from core import openapi
+from core.api import openapi
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = "#/components/schemas/"

@@ -1,6 +1,6 @@
 from types import SimpleNamespace
 
-from core.uploads import UploadStage
+from core.files.stage import UploadStage
 
 
 def test_an_upload_is_taken_once_and_only_with_its_check(settings, tmp_path):

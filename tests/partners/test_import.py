@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from core import sheets, versioning
 from core.fastpath import Unsure
+from core.files import sheets
+from core.versioning import services as versioning
 from partners import admin_import, resources, services
 from partners.models import Partner, PartnerType, TaxationType
 from partners.resources import IMPORT_FIELDS, PartnerResource

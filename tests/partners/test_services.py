@@ -5,9 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core import versioning
 from core.crypto import decrypt
 from core.errors import ApiError
+from core.versioning import services as versioning
 from partners import services
 from partners.models import Partner, PartnerTag, PartnerVersion, UserDefinedProperty
 from tests.factories import make_contract

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core import versioning
+from core.versioning import services as versioning
 from policies import services
 from policies.models import ContractVersion
 from tests.factories import make_contract

@@ -19,7 +19,7 @@ from portone_server_sdk.platform.transfer import (
     CreatePlatformOrderTransferBodyOrderDetail,
 )
 
-from core import versioning
+from core.versioning import services as versioning
 from partners import services as partner_services
 from settlements import admin_views
 from settlements.models import PartnerSettlement, PartnerSettlementStatus, Transfer, TransferStatus

@@ -17,7 +17,7 @@ from portone_server_sdk.platform.partner_settlement import (
     PlatformPartnerSettlementFilterKeywordInput,
 )
 
-from core.api import graphql_id
+from core.api.wire import graphql_id
 from settlements import aggregation
 from settlements.models import (
     PartnerSettlement,

@@ -1,20 +1,34 @@
 """Uploaded files kept server-side between an admin preview and its confirm.
 
 The page never carries the data: a random token in the session names a file under VAR_DIR
-(shared storage when several web servers run). Taking it is an atomic rename, so of two
-confirms racing (a double click) exactly one gets the payload; it is deleted after reading.
+(shared storage when several web servers run). The file is stored encrypted (core.crypto): an
+upload of partners holds account numbers and birth dates. Taking it is an atomic rename, so of
+two confirms racing (a double click) exactly one gets the payload; it is deleted after reading.
 Stale files are pruned after a day.
 """
 
+from __future__ import annotations
+
+import json
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
+from core.crypto import decrypt_bytes, encrypt_bytes
+
 TTL_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+@dataclass(frozen=True)
+class StagedUpload:
+    data: bytes
+    filename: str
+    is_for_test: bool
 
 
 class UploadStage:
@@ -46,6 +60,19 @@ class UploadStage:
         if isinstance(pending, dict):
             self._path(pending["token"]).unlink(missing_ok=True)
 
+    def put_upload(self, request, upload: StagedUpload) -> str:
+        """Keep an uploaded file (with its name and mode) for this session; see `put`."""
+        header = json.dumps({"filename": upload.filename, "is_for_test": upload.is_for_test})
+        return self.put(request, header.encode() + b"\n" + upload.data)
+
+    def take_upload(self, request, check: str | None = None) -> StagedUpload | None:
+        payload = self.take(request, check)
+        if payload is None:
+            return None
+        header, _, data = payload.partition(b"\n")
+        meta = json.loads(header)
+        return StagedUpload(data=data, filename=meta["filename"], is_for_test=meta["is_for_test"])
+
     def put(self, request, payload: bytes) -> str:
         """Keep `payload` for this session (replacing an earlier one); return a check value.
 
@@ -55,7 +82,7 @@ class UploadStage:
         self.discard(request)
         self._prune()
         token, check = secrets.token_urlsafe(32), secrets.token_hex(8)
-        self._path(token).write_bytes(payload)
+        self._path(token).write_bytes(encrypt_bytes(payload))
         request.session[self.session_key] = {"token": token, "check": check}
         return check
 
@@ -74,6 +101,6 @@ class UploadStage:
         except FileNotFoundError:
             return None
         try:
-            return claimed.read_bytes()
+            return decrypt_bytes(claimed.read_bytes())
         finally:
             claimed.unlink(missing_ok=True)

@@ -5,8 +5,8 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core import versioning
 from core.errors import ApiError
+from core.versioning import services as versioning
 
 
 class ArchiveActionsMixin:

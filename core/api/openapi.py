@@ -1,7 +1,7 @@
 """drf-spectacular postprocessing hook: request/response bodies taken from the PortOne SDK.
 
 Our views are plain `APIView`s, so drf-spectacular sees paths but no bodies. The bodies live in
-`core/openapi_portone.json`, which `scripts/gen_openapi_schemas.py` derives from the pinned
+`core/api/openapi_portone.json`, which `scripts/gen_openapi_schemas.py` derives from the pinned
 `portone-server-sdk` (the API's schema). This module only reads that committed file: the SDK is
 not a runtime dependency.
 

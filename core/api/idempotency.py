@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on every API POST (Stripe's rules, shared/docs/anchors.md §6.1).
+"""`Idempotency-Key` on every API POST, with Stripe's rules (docs/api.md, "Idempotency").
 
 * A repeat with the same key and the same request returns the first answer without redoing work.
 * The same key with another request is refused (400 INVALID_REQUEST, message says why).
@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
+from core.api.views import API_PREFIXES
 from core.models import IdempotencyKey
 
-API_PREFIXES = ("/platform/", "/b2b/")
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
@@ -35,12 +35,6 @@ def _replay(row: IdempotencyKey) -> HttpResponse:
     )
     response["Idempotent-Replayed"] = "true"
     return response
-
-
-def purge_expired_keys() -> int:
-    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 class IdempotencyMiddleware:

@@ -1,33 +1,14 @@
 """`Authorization: PortOne <secret>` for the integrator API.
 
-Missing or unknown secrets answer 401 with the SDK's UnauthorizedError shape; see core.errors.
+Missing or unknown secrets answer 401 with the SDK's UnauthorizedError shape; see core.api.errors.
 """
-
-from dataclasses import dataclass
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
-from core.models import ApiSecret, hash_secret
+from core.models import ApiPrincipal, ApiSecret, hash_secret
 
 SCHEME = "PortOne"
-
-
-@dataclass(frozen=True)
-class ApiPrincipal:
-    """Who is calling: an API secret. Stands in for `request.user` on API requests."""
-
-    secret: ApiSecret
-    is_authenticated: bool = True
-    is_staff: bool = False
-    is_superuser: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"API:{self.secret.name}"
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class PortOneSecretAuthentication(authentication.BaseAuthentication):

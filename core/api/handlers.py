@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.views import defaults
 
-from core.idempotency import API_PREFIXES
+from core.api.views import API_PREFIXES
 
 
 def not_found(request, exception=None):
