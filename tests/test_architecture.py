@@ -2,7 +2,7 @@
 
 Layers (README, "Where things live"), lowest first:
 
-    domain      <app>/domain/, core/errors.py — pure: no Django, no I/O, no other layer
+    domain      <app>/domain/, core/errors.py, core/wire.py — pure: no Django, no I/O
     providers   <app>/providers(.py|/) — adapters to outside services: domain only
     models      <app>/models(.py|/), core's model helpers (audit, crypto, pgcopy, …)
     services    <app>/services(.py|/), <app>/selectors(.py|/), core/versioning/services.py
@@ -53,7 +53,7 @@ RANK = {name: i for i, name in enumerate(LAYERS)}
 
 CORE_LAYERS = {
     "core.errors": "domain",
-    "core.money": "domain",
+    "core.wire": "domain",
     "core.models": "models",
     "core.audit": "models",
     "core.crypto": "models",

@@ -12,7 +12,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.api.wire import graphql_id, rfc3339
+from core.wire import graphql_id, rfc3339
 
 
 class Output(serializers.Serializer):
