@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApiError
+from core.errors import DomainError
 from core.versioning import services as versioning
 
 
@@ -27,7 +27,7 @@ class ArchiveActionsMixin:
             try:
                 action(obj)
                 done += 1
-            except ApiError as exc:
+            except DomainError as exc:
                 refused.append(f"{obj.public_id}: {exc.message}")
         self.message_user(request, f"{done}건 {verb}했습니다.", messages.SUCCESS)
         for line in refused:

@@ -107,6 +107,11 @@ class SheetUpload:
     def template_sheet(self) -> sheets.SheetSpec:
         raise NotImplementedError
 
+    def template_xlsx(self) -> bytes:
+        """The XLSX template; an upload may override it with a richer workbook (text columns,
+        drop-down lists) than the plain sheet of `template_sheet`."""
+        return sheets.xlsx_bytes([self.template_sheet()])
+
     def done_url(self, request, *, is_for_test: bool) -> str:
         opts = self.model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
@@ -222,11 +227,11 @@ class SheetUpload:
         self._require(request)
         if fmt not in FORMATS:
             raise Http404
-        spec = self.template_sheet()
         if fmt == "csv":
+            spec = self.template_sheet()
             body = sheets.csv_bytes(spec.headers, spec.rows)
         else:
-            body = sheets.xlsx_bytes([spec])
+            body = self.template_xlsx()
         response = HttpResponse(body, content_type=FORMATS[fmt])
         response["Content-Disposition"] = f'attachment; filename="{self.template_filename}.{fmt}"'
         return response
