@@ -1,5 +1,5 @@
 """Partner bulk import (파트너 일괄 등록): parse + validate + import through the admin's own path
-(`partners.resources`), on whatever database DATABASE_URL selects (SQLite by default).
+(`partners.files.upload`), on whatever database DATABASE_URL selects (SQLite by default).
 
     .venv/bin/python bench/partner_import.py [--rows 10000 100000] [--profile]
     scripts/with-postgres.sh sh -c '.venv/bin/python manage.py migrate -v0 && \
@@ -38,8 +38,9 @@ from ulid import ULID  # noqa: E402
 
 from core.files import sheets  # noqa: E402
 from core.versioning import services as versioning  # noqa: E402
-from partners import resources  # noqa: E402
-from partners.brn import check_digit  # noqa: E402
+from partners.domain.brn import check_digit  # noqa: E402
+from partners.files import upload  # noqa: E402
+from partners.files.columns import COLUMNS, IMPORT_FIELDS  # noqa: E402
 from partners.models import Partner, PartnerTag, PartnerVersion  # noqa: E402
 from policies.models import Contract, CycleMethod, DatePolicy, FeeType, Payer  # noqa: E402
 from policies.services import CONTRACT  # noqa: E402
@@ -78,7 +79,7 @@ def brn(i: int) -> str:
 def build_csv(rows: int, prefix: str, contract_id: str) -> bytes:
     """A template-shaped CP949-free UTF-8 (BOM) CSV: one third each of businesses, withholding
     and non-withholding individuals, Korean names, hyphenated account numbers, two tags."""
-    headers = [h for _, h in resources.PartnerResource.import_columns()]
+    headers = COLUMNS.headers
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
@@ -111,7 +112,7 @@ def build_csv(rows: int, prefix: str, contract_id: str) -> bytes:
             )
         else:
             row["birthdate"] = f"19{70 + i % 30}-{1 + i % 12:02d}-{1 + i % 28:02d}"
-        writer.writerow([row.get(name, "") for name in resources.IMPORT_FIELDS])
+        writer.writerow([row.get(name, "") for name in IMPORT_FIELDS])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -159,11 +160,11 @@ def run(rows: int, contract: Contract, *, profile: bool) -> str:
     marks = [(time.perf_counter(), time.process_time())]
     table = sheets.read_table(data, "bench.csv")
     marks.append((time.perf_counter(), time.process_time()))
-    plan = resources.validate_table(table, is_for_test=True)
+    plan = upload.validate_table(table, is_for_test=True)
     marks.append((time.perf_counter(), time.process_time()))
     if plan.errors:
         raise SystemExit(f"unexpected validation errors: {plan.errors[:5]}")
-    created = resources.plan_commit(plan)
+    created = upload.plan_commit(plan)
     marks.append((time.perf_counter(), time.process_time()))
     if profiler:
         profiler.disable()

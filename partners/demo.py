@@ -1,13 +1,14 @@
 """Demo partners of every type for `make run` (ids start with `demo-`)."""
 
-from partners import services
 from partners.models import Partner
+from partners.services.partners import PartnerChange, partners_create
+from partners.services.verification import verify_partners
 
 DEMO = [
-    {
-        "id": "demo-seller-1",
-        "contract_id": "demo-standard",
-        "terms": {
+    PartnerChange(
+        id="demo-seller-1",
+        contract_id="demo-standard",
+        terms={
             "name": "샌드박스 패션",
             "memo": "데모 사업자",
             "tags": ["패션", "우수"],
@@ -28,11 +29,11 @@ DEMO = [
             "business_type": "도소매",
             "business_class": "의류",
         },
-    },
-    {
-        "id": "demo-seller-2",
-        "contract_id": "demo-weekly",
-        "terms": {
+    ),
+    PartnerChange(
+        id="demo-seller-2",
+        contract_id="demo-weekly",
+        terms={
             "name": "라마바 리빙 (폐업 예시)",
             "tags": ["리빙"],
             "user_defined_properties": {},
@@ -48,11 +49,11 @@ DEMO = [
             "representative_name": "박대표",
             "taxation_type": "SIMPLE_TAX_INVOICE_ISSUER",
         },
-    },
-    {
-        "id": "demo-instructor-1",
-        "contract_id": "demo-daily",
-        "terms": {
+    ),
+    PartnerChange(
+        id="demo-instructor-1",
+        contract_id="demo-daily",
+        terms={
             "name": "이강사",
             "memo": "프리랜서 강사 (원천징수 3.3%)",
             "tags": ["강사"],
@@ -66,11 +67,11 @@ DEMO = [
             "partner_type": "WHT_PAYER",
             "birthdate": "1990-01-31",
         },
-    },
-    {
-        "id": "demo-creator-1",
-        "contract_id": "demo-daily",
-        "terms": {
+    ),
+    PartnerChange(
+        id="demo-creator-1",
+        contract_id="demo-daily",
+        terms={
             "name": "최수아",
             "tags": ["크리에이터"],
             "user_defined_properties": {},
@@ -82,15 +83,13 @@ DEMO = [
             "account_holder": "최수아",
             "partner_type": "NON_WHT_PAYER",
         },
-    },
+    ),
 ]
 
 
 def load() -> int:
     if Partner.objects.filter(public_id="demo-seller-1").exists():
         return 0
-    created = services.partners_create(is_for_test=False, items=DEMO)
-    from partners.verification import verify_partners
-
+    created = partners_create(is_for_test=False, items=DEMO)
     verify_partners([p.pk for p in created])  # so the demo shows verification outcomes at once
     return len(created)

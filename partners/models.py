@@ -10,9 +10,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_history
-from core.crypto import EncryptedCharField, mask
+from core.crypto import EncryptedCharField, blind_index, mask
 from core.versioning.models import VersionBase, Versioned
-from partners.banks import BANK_CHOICES
+from partners.domain.accounts import mask_birthdate
+from partners.domain.banks import BANK_CHOICES
 
 
 class PartnerStatus(models.TextChoices):
@@ -145,6 +146,16 @@ class Partner(Versioned):
     )
     birthdate = EncryptedCharField(_("생년월일"), blank=True, null=True)
 
+    #: the type details only a business has
+    BUSINESS_TERMS = (
+        "company_name",
+        "business_registration_number",
+        "representative_name",
+        "taxation_type",
+        "company_address",
+        "business_type",
+        "business_class",
+    )
     TERMS = (
         "name",
         "memo",
@@ -159,13 +170,7 @@ class Partner(Versioned):
         "account_number",
         "account_holder",
         "partner_type",
-        "company_name",
-        "business_registration_number",
-        "representative_name",
-        "taxation_type",
-        "company_address",
-        "business_type",
-        "business_class",
+        *BUSINESS_TERMS,
         "birthdate",
     )
 
@@ -199,8 +204,6 @@ class Partner(Versioned):
         return f"{self.name} ({self.public_id})"
 
     def save(self, *args, **kwargs):
-        from core.crypto import blind_index
-
         number = self.account_number or ""
         self.account_number_index = blind_index(number) if number else ""
         self.account_number_last4 = "".join(ch for ch in number if ch.isdigit())[-4:]
@@ -209,6 +212,10 @@ class Partner(Versioned):
     @property
     def masked_account_number(self) -> str:
         return mask(self.account_number)
+
+    @property
+    def masked_birthdate(self) -> str:
+        return mask_birthdate(self.birthdate)
 
 
 class PartnerVersion(VersionBase):

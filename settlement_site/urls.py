@@ -8,7 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("platform/", include("policies.urls")),
-    path("platform/", include("partners.urls")),
+    path("platform/", include("partners.api.urls")),
     path("platform/", include("settlements.urls")),
     path("platform/", include("settlements.urls_summaries")),
     path("platform/", include("settlements.urls_transfers")),

@@ -75,7 +75,7 @@ def make_partner(
     partner_type: str = "BUSINESS",
     **terms: Any,
 ):
-    from partners import services as partner_services
+    from partners.services import partners as partner_services
 
     base = {
         "name": "테스트 파트너",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from core.fastpath import Unsure, compile_serializer
-from partners.api import PartnerCreateInput
+from partners.inputs import PartnerCreateInput
 
 BUSINESS = {
     "id": "biz-1",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from partners.brn import check_digit, format_brn, is_valid_brn, normalize_brn, validate_brn
+from partners.domain.brn import check_digit, format_brn, is_valid_brn, normalize_brn, validate_brn
 
 
 @pytest.mark.parametrize(

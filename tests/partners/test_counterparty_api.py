@@ -5,8 +5,8 @@ from portone_server_sdk import errors
 from portone_server_sdk.platform import PlatformPartnerFilterInput
 
 from core.models import BulkTask
-from partners.counterparty import run_counterparty_task
 from partners.models import Partner
+from partners.services.counterparty import run_counterparty_task
 from tests.factories import make_contract, make_partner
 
 pytestmark = pytest.mark.django_db(transaction=True)

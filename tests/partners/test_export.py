@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from partners import services
+from core.files.sheets import neutralise
+from partners.files.export import PartnerResource
 from partners.models import Partner, PartnerType
-from partners.resources import PartnerResource, neutralise
+from partners.services import partners as services
 from tests.factories import make_contract
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from partners.files.columns import IMPORT_FIELDS
+from partners.files.export import PartnerResource
 from partners.models import Partner
-from partners.resources import IMPORT_FIELDS, PartnerResource
 from tests.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def test_the_admin_import_records_the_staff_user_on_every_row(client, admin_user
 
 
 def test_a_service_call_outside_any_request_records_no_one(contract):
-    from partners import services
+    from partners.services import partners as services
 
     services.partners_create(
         is_for_test=False,

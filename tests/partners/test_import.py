@@ -11,9 +11,12 @@ from openpyxl import Workbook
 from core.fastpath import Unsure
 from core.files import sheets
 from core.versioning import services as versioning
-from partners import admin_import, resources, services
+from partners.admin import uploads as admin_import
+from partners.files import upload as resources
+from partners.files.columns import IMPORT_FIELDS
+from partners.files.export import PartnerResource
 from partners.models import Partner, PartnerType, TaxationType
-from partners.resources import IMPORT_FIELDS, PartnerResource
+from partners.services import partners as services
 from policies.services import CONTRACT
 from tests.factories import make_contract
 
@@ -326,9 +329,9 @@ def test_the_fast_path_gives_the_same_plan_and_errors_as_the_serializer(contract
     slow_mixed = resources.validate_table(table_of(good + bad), is_for_test=False)
 
     assert fast_good.items == slow_good.items
-    assert fast_good.items[0]["terms"]["name"] == "공백 이름"
-    assert fast_good.items[0]["terms"]["tags"] == ["a", "b"]
-    assert fast_good.items[2]["terms"]["birthdate"] == "1990-01-02"
+    assert fast_good.items[0].terms["name"] == "공백 이름"
+    assert fast_good.items[0].terms["tags"] == ["a", "b"]
+    assert fast_good.items[2].terms["birthdate"] == "1990-01-02"
     assert fast_mixed.errors == slow_mixed.errors
     assert {e.row for e in fast_mixed.errors} == set(range(6, 16))
     birthdate_error = next(e for e in fast_mixed.errors if e.row == 11)
@@ -372,7 +375,7 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(staff, contract, m
 def test_an_unreadable_file_is_refused(staff, contract):
     response = upload(staff, SimpleUploadedFile("p.xlsx", b"not a zip"))
 
-    assert error_triples(response) == {(1, "")}
+    assert error_triples(response) == {(0, "")}
 
 
 # --- confirm -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from portone_server_sdk.platform.partner import (
 )
 
 from partners.models import CompanyVerification, Partner
-from partners.verification import verify_partners
+from partners.services.verification import verify_partners
 from tests.factories import make_contract
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -31,7 +31,7 @@ from portone_server_sdk.platform.partner import (
     CreatePlatformPartnerBodyTypeWhtPayer,
 )
 
-from core.api.wire import graphql_id
+from core.wire import graphql_id
 from partners.models import Partner, PartnerVersion, UserDefinedProperty
 from tests.factories import make_contract
 

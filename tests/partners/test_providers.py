@@ -24,23 +24,24 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from partners import providers
-from partners.brn import check_digit
-from partners.providers import (
+from partners.domain.accounts import holder_matches, mask_account_number
+from partners.domain.brn import check_digit
+from partners.providers.account_holder import (
     BANK_CODES,
     SANDBOX_ACCOUNT_HOLDER_RULES,
-    SANDBOX_COMPANY_STATE_RULES,
     AccountHolder,
     AccountHolderError,
+    HttpAccountHolderClient,
+    SandboxAccountHolderClient,
+    get_account_holder_client,
+)
+from partners.providers.company_state import (
+    SANDBOX_COMPANY_STATE_RULES,
     CompanyState,
     CompanyStateError,
-    HttpAccountHolderClient,
     NtsCompanyStateClient,
-    SandboxAccountHolderClient,
     SandboxCompanyStateClient,
-    get_account_holder_client,
     get_company_state_client,
-    holder_matches,
-    mask_account_number,
 )
 
 FAKE_NTS_KEY = "abc+def/ghi=="  # data.go.kr "Decoding" keys contain + / =

@@ -6,10 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.crypto import decrypt
-from core.errors import ApiError
+from core.errors import DomainError
 from core.versioning import services as versioning
-from partners import services
 from partners.models import Partner, PartnerTag, PartnerVersion, UserDefinedProperty
+from partners.services import partners as services
 from tests.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -127,10 +127,10 @@ def test_an_unknown_user_defined_property_refuses_the_whole_batch(contract):
         item("bad", user_defined_properties={"grade": "A", "nope": "x"}),
     ]
 
-    with pytest.raises(ApiError) as exc:
+    with pytest.raises(DomainError) as exc:
         services.partners_create(is_for_test=False, items=items)
 
-    assert exc.value.type == "PLATFORM_USER_DEFINED_PROPERTY_NOT_FOUND"
+    assert exc.value.code == "PLATFORM_USER_DEFINED_PROPERTY_NOT_FOUND"
     assert "nope" in exc.value.message
     assert Partner.objects.count() == 0
 

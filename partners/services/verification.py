@@ -1,23 +1,49 @@
-"""Background verification of partners: account holder (예금주) and business status (휴폐업).
+"""Verification of partners: account holder (예금주) and business status (휴폐업).
 
-Outcomes land on the partner (status + time + message); provider failures become VERIFY_ERROR,
-never an exception that would make django-q2 retry a lookup forever.
+`schedule_verification` queues it after commit (partners.tasks.verify_partners runs it in the
+background); `verify_partners` asks the providers and stores the outcomes on the partners
+(status + time + message). Provider failures become VERIFY_ERROR, never an exception that would
+make django-q2 retry a lookup forever.
 """
 
 import logging
 
+from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from core.crypto import mask
-from partners import providers
-from partners.brn import is_valid_brn
+from partners.domain.accounts import holder_matches
+from partners.domain.brn import is_valid_brn
 from partners.models import AccountStatus, BusinessStatus, Partner, PartnerType
+from partners.providers.account_holder import AccountHolderError, get_account_holder_client
+from partners.providers.company_state import CompanyStateError, get_company_state_client
 
 logger = logging.getLogger(__name__)
 
 
+def needs_verification(partner: Partner) -> bool:
+    """Does the account (KRW only) or the business status still wait for a lookup?"""
+    return (
+        partner.account_status != AccountStatus.VERIFIED and partner.account_currency == "KRW"
+    ) or (
+        partner.partner_type == PartnerType.BUSINESS
+        and partner.business_status == BusinessStatus.NOT_VERIFIED
+    )
+
+
+def schedule_verification(partner_pks: list[int]) -> None:
+    """Verify accounts and business status in the background, in chunks, after commit."""
+    if not partner_pks:
+        return
+    chunks = [partner_pks[i : i + 200] for i in range(0, len(partner_pks), 200)]
+    transaction.on_commit(
+        lambda: [async_task("partners.tasks.verify_partners", chunk) for chunk in chunks]
+    )
+
+
 def verify_accounts(partners: list[Partner]) -> None:
-    client = providers.get_account_holder_client()
+    client = get_account_holder_client()
     now = timezone.now()
     for partner in partners:
         if partner.account_currency != "KRW":
@@ -33,7 +59,7 @@ def verify_accounts(partners: list[Partner]) -> None:
             except ValueError as exc:  # malformed number or identity: nothing to ask the bank
                 partner.account_status = AccountStatus.VERIFY_ERROR
                 partner.account_verification_message = str(exc)[:200]
-            except providers.AccountHolderError as exc:
+            except AccountHolderError as exc:
                 logger.info(
                     "account lookup failed for partner %s (%s): %s",
                     partner.public_id,
@@ -47,7 +73,7 @@ def verify_accounts(partners: list[Partner]) -> None:
                 )
                 partner.account_verification_message = str(exc)[:200]
             else:
-                if providers.holder_matches(partner.account_holder, result.holder_name):
+                if holder_matches(partner.account_holder, result.holder_name):
                     partner.account_status = AccountStatus.VERIFIED
                     partner.account_verification_message = f"예금주 {result.holder_name}"
                 else:
@@ -72,10 +98,10 @@ def verify_businesses(partners: list[Partner]) -> None:
     if not businesses:
         return
     try:
-        states = providers.get_company_state_client().lookup(
+        states = get_company_state_client().lookup(
             sorted({p.business_registration_number for p in businesses})
         )
-    except providers.CompanyStateError as exc:
+    except CompanyStateError as exc:
         logger.info("company state lookup failed: %s", exc)
         for partner in businesses:
             partner.business_status = BusinessStatus.VERIFY_ERROR

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partners import api
+from partners.api import views as api
 
 app_name = "partners"
 

@@ -1,6 +1,6 @@
 """국세청 연동 (member-company connection of a partner for tax invoices), single and bulk.
-domain.md §6.6. The e-tax service is called in the background; the API answers at once with the
-pending status, as PortOne does."""
+domain.md §6.6. The e-tax service is called in the background (partners.tasks); the API answers at
+once with the pending status, as PortOne does. Refusals are core.errors with PortOne's codes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 from ulid import ULID
 
-from core.errors import ApiError, conflict, not_found
+from core.errors import Conflict, DomainError, Invalid, NotFound
 from core.models import BulkTask
+from invoices.providers import EtaxError, get_etax_client
 from partners.models import ConnectionStatus, Partner, PartnerType, PartnerVersion, TaxationType
 
 logger = logging.getLogger(__name__)
@@ -19,43 +21,40 @@ logger = logging.getLogger(__name__)
 CONNECTABLE = (ConnectionStatus.NOT_CONNECTED, ConnectionStatus.CONNECT_FAILED)
 
 
-def _connect_refusal(partner: Partner) -> ApiError | None:
+_NOT_BUSINESS = ("PLATFORM_PARTNER_TYPE_IS_NOT_BUSINESS", "사업자 파트너만 연동할 수 있습니다.")
+
+
+def _connect_refusal(partner: Partner) -> DomainError | None:
     if partner.partner_type != PartnerType.BUSINESS:
-        return ApiError(
-            "PLATFORM_PARTNER_TYPE_IS_NOT_BUSINESS", "사업자 파트너만 연동할 수 있습니다.", 400
-        )
+        return Invalid(*_NOT_BUSINESS)
     if partner.taxation_type == TaxationType.SIMPLE:
-        return ApiError(
+        return Invalid(
             "PLATFORM_PARTNER_TAXATION_TYPE_IS_SIMPLE",
             "세금계산서를 발행하지 않는 간이과세자는 연동할 수 없습니다.",
-            400,
         )
     if partner.is_archived:
-        return conflict(
+        return Conflict(
             "PLATFORM_ARCHIVED_PARTNER_NTS_NOT_ALLOWED", "보관된 파트너는 연동할 수 없습니다."
         )
     if PartnerVersion.objects.filter(entity=partner, state=PartnerVersion.State.SCHEDULED).exists():
-        return conflict(
+        return Conflict(
             "PLATFORM_PARTNER_SCHEDULE_EXISTS", "예약된 변경이 있는 파트너는 연동할 수 없습니다."
         )
     if partner.member_company_connection_status not in CONNECTABLE:
-        return ApiError(
+        return Invalid(
             "PLATFORM_COUNTERPARTY_NOT_CONNECTABLE_STATUS",
             f"연동할 수 없는 상태입니다: {partner.member_company_connection_status}",
-            400,
         )
     return None
 
 
-def _disconnect_refusal(partner: Partner) -> ApiError | None:
+def _disconnect_refusal(partner: Partner) -> DomainError | None:
     if partner.partner_type != PartnerType.BUSINESS:
-        return ApiError(
-            "PLATFORM_PARTNER_TYPE_IS_NOT_BUSINESS", "사업자 파트너만 연동할 수 있습니다.", 400
-        )
+        return Invalid(*_NOT_BUSINESS)
     if partner.is_archived:
-        return conflict("PLATFORM_ARCHIVED_PARTNER_NTS_NOT_ALLOWED", "보관된 파트너입니다.")
+        return Conflict("PLATFORM_ARCHIVED_PARTNER_NTS_NOT_ALLOWED", "보관된 파트너입니다.")
     if partner.member_company_connection_status != ConnectionStatus.CONNECTED:
-        return ApiError("PLATFORM_COUNTERPARTY_NOT_CONNECTED", "연동된 파트너가 아닙니다.", 400)
+        return Invalid("PLATFORM_COUNTERPARTY_NOT_CONNECTED", "연동된 파트너가 아닙니다.")
     return None
 
 
@@ -67,13 +66,11 @@ def _get(public_id: str, is_for_test: bool) -> Partner:
         .first()
     )
     if partner is None:
-        raise not_found("PLATFORM_PARTNER_NOT_FOUND", f"파트너를 찾을 수 없습니다: {public_id}")
+        raise NotFound("PLATFORM_PARTNER_NOT_FOUND", f"파트너를 찾을 수 없습니다: {public_id}")
     return partner
 
 
 def _enqueue(task_pk: int) -> None:
-    from django_q.tasks import async_task
-
     transaction.on_commit(lambda: async_task("partners.tasks.run_counterparty_task", task_pk))
 
 
@@ -95,42 +92,41 @@ def _start(partners: list[Partner], *, connect: bool, is_for_test: bool) -> Bulk
     return task
 
 
-@transaction.atomic
-def counterparty_connect(*, public_id: str, is_for_test: bool) -> Partner:
+def _refusal(partner: Partner, *, connect: bool) -> DomainError | None:
+    return _connect_refusal(partner) if connect else _disconnect_refusal(partner)
+
+
+def _change_one(public_id: str, is_for_test: bool, *, connect: bool) -> Partner:
     partner = _get(public_id, is_for_test)
-    refusal = _connect_refusal(partner)
+    refusal = _refusal(partner, connect=connect)
     if refusal is not None:
         raise refusal
-    _start([partner], connect=True, is_for_test=is_for_test)
+    _start([partner], connect=connect, is_for_test=is_for_test)
     partner.refresh_from_db()
     return partner
+
+
+@transaction.atomic
+def counterparty_connect(*, public_id: str, is_for_test: bool) -> Partner:
+    return _change_one(public_id, is_for_test, connect=True)
 
 
 @transaction.atomic
 def counterparty_disconnect(*, public_id: str, is_for_test: bool) -> Partner:
-    partner = _get(public_id, is_for_test)
-    refusal = _disconnect_refusal(partner)
-    if refusal is not None:
-        raise refusal
-    _start([partner], connect=False, is_for_test=is_for_test)
-    partner.refresh_from_db()
-    return partner
+    return _change_one(public_id, is_for_test, connect=False)
 
 
 @transaction.atomic
 def counterparties_bulk(*, partners: list[Partner], connect: bool, is_for_test: bool) -> BulkTask:
     """Bulk variants act on the partners of the filter that qualify; the rest are skipped."""
-    check = _connect_refusal if connect else _disconnect_refusal
-    eligible = [p for p in partners if check(p) is None]
+    eligible = [p for p in partners if _refusal(p, connect=connect) is None]
     if not eligible:
-        raise not_found("PLATFORM_TARGET_PARTNER_NOT_FOUND", "조건에 맞는 대상 파트너가 없습니다.")
+        raise NotFound("PLATFORM_TARGET_PARTNER_NOT_FOUND", "조건에 맞는 대상 파트너가 없습니다.")
     return _start(eligible, connect=connect, is_for_test=is_for_test)
 
 
 def run_counterparty_task(task_pk: int) -> int:
     """Background: talk to the e-tax service for every partner of the task, one at a time."""
-    from invoices.providers import EtaxError, get_etax_client
-
     claimed = BulkTask.objects.filter(pk=task_pk, status=BulkTask.Status.PREPARED).update(
         status=BulkTask.Status.PROCESSING, status_updated_at=timezone.now()
     )

@@ -1,21 +1,17 @@
-"""Back office for partners: search, filters, masked account numbers, archive/recover, re-verify,
-bulk registration from CSV/XLSX and export. Writes go through partners.services."""
+"""The ModelAdmins of partners, user-defined properties and verification records (registered in
+partners.admin): search, filters, masked account numbers, archive/recover, re-verify, and the
+file pages (partners.admin.uploads). Writes go through partners.services."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin.actions import ArchiveActionsMixin
-from partners import services
-from partners.models import (
-    AccountVerification,
-    CompanyVerification,
-    Partner,
-    PartnerTag,
-    PartnerVersion,
-    UserDefinedProperty,
-)
-from policies.admin import VersionInline
+from core.admin.versions import VersionInline
+from partners.admin import uploads
+from partners.models import CompanyVerification, Partner, PartnerTag, PartnerVersion
+from partners.services import partners as services
+from partners.services.verification import schedule_verification
 
 PERSONAL_DATA_PERMISSION = "partners.view_partner_personal_data"
 
@@ -46,7 +42,6 @@ class TagFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Partner)
 class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
     kind = services.PARTNER
     list_display = (
@@ -88,42 +83,6 @@ class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
     list_per_page = 50
     actions = ["archive_selected", "recover_selected", "reverify_selected"]
     inlines = [PartnerVersionInline]
-    readonly_fields = (
-        "public_id",
-        "is_for_test",
-        "status",
-        "name",
-        "memo",
-        "tags",
-        "default_contract",
-        "user_defined_properties",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-        "bank",
-        "account_currency",
-        "account_number_display",
-        "account_holder",
-        "account_status",
-        "account_verified_at",
-        "account_verification_message",
-        "partner_type",
-        "company_name",
-        "business_registration_number",
-        "representative_name",
-        "taxation_type",
-        "company_address",
-        "business_type",
-        "business_class",
-        "business_status",
-        "business_verified_at",
-        "member_company_connection_status",
-        "birthdate_display",
-        "is_archived",
-        "applied_at",
-        "created_at",
-        "updated_at",
-    )
     fieldsets = (
         (
             None,
@@ -160,13 +119,7 @@ class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
             {
                 "fields": (
                     "partner_type",
-                    "company_name",
-                    "business_registration_number",
-                    "representative_name",
-                    "taxation_type",
-                    "company_address",
-                    "business_type",
-                    "business_class",
+                    *Partner.BUSINESS_TERMS,
                     "business_status",
                     "business_verified_at",
                     "member_company_connection_status",
@@ -176,6 +129,8 @@ class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
         ),
         (_("상태"), {"fields": ("is_archived", "applied_at", "created_at", "updated_at")}),
     )
+    # every field is read-only: partners change through the API or a file, where each rule holds
+    readonly_fields = tuple(name for _title, options in fieldsets for name in options["fields"])
 
     def has_add_permission(self, request):
         return False  # partners are created by API or bulk file, where every rule is checked
@@ -197,7 +152,7 @@ class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("생년월일"))
     def birthdate_display(self, obj):
-        return obj.birthdate[:4] + "-**-**" if obj.birthdate else "-"
+        return obj.masked_birthdate or "-"
 
     @admin.display(description=_("생년월일 (전체)"))
     def birthdate_full(self, obj):
@@ -233,26 +188,20 @@ class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
     @admin.action(description=_("계좌·사업자 상태 다시 확인"))
     def reverify_selected(self, request, queryset):
         pks = list(queryset.values_list("pk", flat=True))
-        services.schedule_verification(pks)
+        schedule_verification(pks)
         self.message_user(
             request, f"{len(pks)}명 확인을 요청했습니다 (백그라운드).", messages.SUCCESS
         )
 
     def get_urls(self):
-        try:
-            from partners import admin_import
-        except ImportError:
-            return super().get_urls()
-        return admin_import.urls(self) + super().get_urls()
+        return uploads.urls(self) + super().get_urls()
 
 
-@admin.register(UserDefinedProperty)
 class UserDefinedPropertyAdmin(admin.ModelAdmin):
     list_display = ("key", "label", "value_type")
     search_fields = ("key", "label")
 
 
-@admin.register(AccountVerification)
 class AccountVerificationAdmin(admin.ModelAdmin):
     list_display = ("public_id", "bank", "holder_name", "created_at", "used_at", "is_for_test")
     readonly_fields = ("public_id", "is_for_test", "bank", "holder_name", "created_at", "used_at")
@@ -262,7 +211,6 @@ class AccountVerificationAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(CompanyVerification)
 class CompanyVerificationAdmin(admin.ModelAdmin):
     list_display = (
         "public_id",

@@ -2,7 +2,7 @@
 
 Pure Python, no Django import. This module says whether a number is *well formed*; it does not say
 whether the business exists or is still trading — that is the NTS status lookup in
-``partners.providers`` (국세청 휴폐업 조회), which a valid checksum never replaces.
+``partners.providers.company_state`` (국세청 휴폐업 조회), which a valid checksum never replaces.
 
 python-stdnum's ``stdnum.kr.brn`` is deliberately not used: it checks length and ranges but not
 the check digit, so it accepts 120-81-47522 (only 120-81-47521 is valid) — anchors.md §7.1.

@@ -1,0 +1,2 @@
+"""Partners' pure rules: banks, business registration numbers, account numbers and holder names.
+No Django, no I/O."""
