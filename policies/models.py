@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_history
 from core.versioning.models import VersionBase, Versioned
-
-MILLI_PERCENT_100 = 100_000
+from policies.domain.rates import format_milli_percent
 
 
 class Payer(models.TextChoices):
@@ -38,14 +37,6 @@ class DatePolicy(models.TextChoices):
 
 
 DAYS_OF_WEEK = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-
-
-def format_milli_percent(rate: int | None) -> str:
-    """3_500 -> '3.5%' (for people; the API always speaks milli-percent)."""
-    if rate is None:
-        return ""
-    whole, frac = divmod(rate, 1000)
-    return f"{whole}.{frac:03d}".rstrip("0").rstrip(".") + "%"
 
 
 class FeeMixin(models.Model):

@@ -1,14 +1,16 @@
-"""Writes and reads for contracts, policies and the platform setting.
+"""Writes for contracts, policies and the platform setting.
 
 The generic lifecycle (versions, schedules, archive) lives in core.versioning; this module names
-the kinds and owns the platform setting. No HTTP here: api.py and admin.py call these.
+the kinds and owns the platform setting. No HTTP here and no wire format: policies.api and
+policies.admin call these with model field names (policies.inputs converts the API's).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
 
-from core.versioning.services import Kind
+from core.versioning.services import Kind, promote_due
 from policies.models import (
     AdditionalFeePolicy,
     AdditionalFeePolicyVersion,
@@ -54,9 +56,7 @@ KINDS = (CONTRACT, DISCOUNT_SHARE_POLICY, ADDITIONAL_FEE_POLICY)
 
 
 def promote_all_due() -> int:
-    """django-q2 target (every minute): apply the scheduled versions whose time has come."""
-    from core.versioning.services import promote_due
-
+    """Apply the scheduled versions whose time has come (policies.tasks runs it every minute)."""
     return sum(promote_due(kind) for kind in KINDS)
 
 
@@ -65,7 +65,8 @@ def setting_get(*, is_for_test: bool) -> PlatformSetting:
 
 
 @transaction.atomic
-def setting_update(*, is_for_test: bool, changes: dict[str, Any]) -> PlatformSetting:
+def setting_update(*, is_for_test: bool, changes: Mapping[str, Any]) -> PlatformSetting:
+    """`changes`: PlatformSetting field names -> new values (only the fields to change)."""
     setting = PlatformSetting.for_mode(is_for_test=is_for_test)
     setting = PlatformSetting.objects.select_for_update().get(pk=setting.pk)
     for name, value in changes.items():

@@ -7,7 +7,7 @@ urlpatterns = [
     path("admin/settlements/orders/", include("settlements.admin_order_upload")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("platform/", include("policies.urls")),
+    path("platform/", include("policies.api.urls")),
     path("platform/", include("partners.api.urls")),
     path("platform/", include("settlements.urls")),
     path("platform/", include("settlements.urls_summaries")),

@@ -1,44 +1,21 @@
-"""Back office for contracts and policies. Every write goes through core.versioning, so the admin
-creates versions and respects archive/schedule rules exactly like the API."""
+"""The ModelAdmins of contracts, policies and the platform setting (registered in
+policies.admin). Writes go through core.versioning."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin.actions import ArchiveActionsMixin
-from core.admin.widgets import MilliPercentField
+from core.admin.versions import VersionInline
 from core.versioning import services as versioning
 from policies import services
+from policies.admin.forms import AdditionalFeePolicyForm, ContractForm, DiscountSharePolicyForm
+from policies.domain.rates import format_milli_percent
 from policies.models import (
-    AdditionalFeePolicy,
     AdditionalFeePolicyVersion,
-    Contract,
     ContractVersion,
-    DiscountSharePolicy,
     DiscountSharePolicyVersion,
-    PlatformSetting,
-    format_milli_percent,
 )
-
-
-class VersionInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    fields = ("state", "applied_at", "summary", "created_at")
-    readonly_fields = fields
-    verbose_name = _("버전")
-    verbose_name_plural = _("버전 이력 (적용·예약)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("내용"))
-    def summary(self, obj):
-        data = obj.terms if obj.state == obj.State.APPLIED else obj.changes
-        return format_html_join(", ", "{}={}", ((k, v) for k, v in (data or {}).items()))
 
 
 class ContractVersionInline(VersionInline):
@@ -83,51 +60,6 @@ class VersionedAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
         obj.pk = saved.pk
 
 
-class VersionedForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk and self.instance.is_archived:
-            raise ValidationError(_("보관된 항목은 수정할 수 없습니다. 먼저 복원하세요."))
-        return cleaned
-
-
-def _fee_clean(form: forms.ModelForm, cleaned: dict) -> None:
-    fee_type = cleaned.get("fee_type")
-    if fee_type == "FIXED_RATE":
-        if cleaned.get("fee_rate") is None:
-            form.add_error("fee_rate", _("정률 수수료는 수수료율이 필요합니다."))
-        cleaned["fee_amount"] = None
-    elif fee_type == "FIXED_AMOUNT":
-        if cleaned.get("fee_amount") is None or cleaned["fee_amount"] < 0:
-            form.add_error("fee_amount", _("정액 수수료는 0원 이상의 금액이 필요합니다."))
-        cleaned["fee_rate"] = None
-
-
-class ContractForm(VersionedForm):
-    fee_rate = MilliPercentField(label=_("수수료율(%)"), required=False)
-
-    class Meta:
-        model = Contract
-        fields = ("public_id", "is_for_test", *Contract.TERMS)
-
-    def clean(self):
-        cleaned = super().clean()
-        _fee_clean(self, cleaned)
-        lag = cleaned.get("lag_days")
-        if lag is not None and not 1 <= lag <= 10:
-            self.add_error("lag_days", _("지체일은 1~10일이어야 합니다."))
-        method = cleaned.get("cycle_method")
-        required = {
-            "WEEKLY": "days_of_week",
-            "MONTHLY": "days_of_month",
-            "MANUAL_DATES": "manual_dates",
-        }
-        if method in required and not cleaned.get(required[method]):
-            self.add_error(required[method], _("이 정산 주기에는 값이 필요합니다."))
-        return cleaned
-
-
-@admin.register(Contract)
 class ContractAdmin(VersionedAdmin):
     kind = services.CONTRACT
     form = ContractForm
@@ -197,15 +129,6 @@ class ContractAdmin(VersionedAdmin):
         return f"{label} {', '.join(map(str, detail))}" if detail else label
 
 
-class DiscountSharePolicyForm(VersionedForm):
-    partner_share_rate = MilliPercentField(label=_("파트너 분담률(%)"))
-
-    class Meta:
-        model = DiscountSharePolicy
-        fields = ("public_id", "is_for_test", *DiscountSharePolicy.TERMS)
-
-
-@admin.register(DiscountSharePolicy)
 class DiscountSharePolicyAdmin(VersionedAdmin):
     kind = services.DISCOUNT_SHARE_POLICY
     form = DiscountSharePolicyForm
@@ -218,20 +141,6 @@ class DiscountSharePolicyAdmin(VersionedAdmin):
         return format_milli_percent(obj.partner_share_rate)
 
 
-class AdditionalFeePolicyForm(VersionedForm):
-    fee_rate = MilliPercentField(label=_("수수료율(%)"), required=False)
-
-    class Meta:
-        model = AdditionalFeePolicy
-        fields = ("public_id", "is_for_test", *AdditionalFeePolicy.TERMS)
-
-    def clean(self):
-        cleaned = super().clean()
-        _fee_clean(self, cleaned)
-        return cleaned
-
-
-@admin.register(AdditionalFeePolicy)
 class AdditionalFeePolicyAdmin(VersionedAdmin):
     kind = services.ADDITIONAL_FEE_POLICY
     form = AdditionalFeePolicyForm
@@ -252,7 +161,6 @@ class AdditionalFeePolicyAdmin(VersionedAdmin):
         return obj.fee_display
 
 
-@admin.register(PlatformSetting)
 class PlatformSettingAdmin(SimpleHistoryAdmin):
     list_display = (
         "__str__",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from policies import api
+from policies.api import views as api
 
 app_name = "policies"
 

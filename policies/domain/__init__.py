@@ -1,0 +1,1 @@
+"""Policies' pure rules: no Django, no I/O."""
