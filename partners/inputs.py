@@ -4,6 +4,10 @@ validated data into the service's typed input (partners.services.partners.Partne
 Every entry point that creates or changes partners validates through these: the API, the partner
 spreadsheet (partners.files, through the compiled fast path of `PartnerCreateInput`) and the
 admin. Nothing here reads or writes the database.
+
+Updates are PATCHes at every depth: the SDK's update types make every field optional, so an
+update may give part of `contact`, `account` or the type details, and only the given fields
+change (the service merges them into the current ones).
 """
 
 from __future__ import annotations
@@ -94,8 +98,8 @@ def type_input(*, patch: bool) -> OneOf:
 
 class PartnerUpdateInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    contact = ContactInput(required=False)
-    account = AccountInput(required=False)
+    contact = ContactInput(patch=True, required=False)
+    account = AccountInput(patch=True, required=False)
     defaultContractId = serializers.CharField(required=False)
     memo = serializers.CharField(max_length=256, required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
@@ -109,7 +113,11 @@ class PartnerCreateInput(PartnerUpdateInput):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("name", "contact", "account", "defaultContractId", "tags"):
+        # Whole objects in the places the update's partial ones hold (the field order, and so
+        # the order of error messages, stays the update's).
+        self.fields["contact"] = ContactInput()
+        self.fields["account"] = AccountInput()
+        for name in ("name", "defaultContractId", "tags"):
             self.fields[name].required = True
 
 
@@ -181,6 +189,7 @@ TYPE_KEYS = {
     "whtPayer": PartnerType.WHT_PAYER,
     "nonWhtPayer": PartnerType.NON_WHT_PAYER,
 }
+_CONTACT_TERMS = {"name": "contact_name", "email": "contact_email", "phoneNumber": "contact_phone"}
 _ACCOUNT_TERMS = {
     "bank": "bank",
     "currency": "account_currency",
@@ -203,8 +212,10 @@ def _given(value: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 
 
 def partner_change(data: dict[str, Any]) -> PartnerChange:
-    """Validated PartnerCreateInput / PartnerUpdateInput data -> the service's input; only the
-    fields `data` gives become terms."""
+    """Validated PartnerCreateInput / PartnerUpdateInput data -> the service's input.
+
+    Only what `data` gives becomes a term, at every depth: `{"contact": {"email": ...}}` is
+    `{"contact_email": ...}`."""
     terms: dict[str, Any] = {}
     account_verification_id = company_verification_id = None
     if "name" in data:
@@ -218,12 +229,7 @@ def partner_change(data: dict[str, Any]) -> PartnerChange:
             k: v["string"] for k, v in data["userDefinedProperties"].items()
         }
     if "contact" in data:
-        contact = data["contact"]
-        terms.update(
-            contact_name=contact["name"],
-            contact_email=contact["email"],
-            contact_phone=contact.get("phoneNumber"),
-        )
+        terms.update(_given(data["contact"], _CONTACT_TERMS))
     if "account" in data:
         account = data["account"]
         terms.update(_given(account, _ACCOUNT_TERMS))

@@ -13,10 +13,12 @@ from portone_server_sdk.platform import (
     PlatformProperties,
     PlatformUserDefinedPropertyValue,
     SchedulePlatformPartnersBodyUpdate,
+    SchedulePlatformPartnersBodyUpdateContact,
     SchedulePlatformPartnersBodyUpdateType,
     SchedulePlatformPartnersBodyUpdateTypeWhtPayer,
     UpdatePlatformPartnerBody,
     UpdatePlatformPartnerBodyAccount,
+    UpdatePlatformPartnerBodyContact,
     UpdatePlatformPartnerBodyType,
     UpdatePlatformPartnerBodyTypeBusiness,
     UpdatePlatformPartnerBodyTypeWhtPayer,
@@ -31,8 +33,11 @@ from portone_server_sdk.platform.partner import (
     CreatePlatformPartnerBodyTypeWhtPayer,
 )
 
+from core.versioning import services as versioning
 from core.wire import graphql_id
 from partners.models import Partner, PartnerVersion, UserDefinedProperty
+from partners.services.partners import PARTNER
+from partners.services.verification import verify_partners
 from tests.factories import make_contract
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -440,3 +445,162 @@ def test_test_mode_is_separate(portone, contract):
     client.create_platform_partner(id="same", test=True, **body(name="테스트"))
     assert client.get_platform_partner(id="same", test=True).name == "테스트"
     assert client.get_platform_partner(id="same").name == "가나다 상점"
+
+
+# --- updates are PATCHes at every depth (issue 8, item 6) -----------------------------------------
+
+
+def test_update_with_part_of_the_contact_changes_only_that_field(portone, contract):
+    client = portone.platform.partner
+    client.create_platform_partner(id="c", memo="메모", **body())
+
+    updated = client.update_platform_partner(
+        id="c", contact=UpdatePlatformPartnerBodyContact(email="new@example.com")
+    ).partner
+
+    assert (updated.contact.name, updated.contact.email, updated.contact.phone_number) == (
+        "이담당",
+        "new@example.com",
+        "010-1234-5678",
+    )
+    assert (updated.name, updated.memo, updated.tags) == ("가나다 상점", "메모", ["패션", "신규"])
+    assert updated.account.number == "110123456789"
+    assert updated.type.company_name == "주식회사 가나다"
+    stored = Partner.objects.get(public_id="c")
+    assert (stored.contact_name, stored.contact_email) == ("이담당", "new@example.com")
+    assert PartnerVersion.objects.filter(entity=stored).count() == 2
+
+
+def test_update_with_part_of_the_business_details_keeps_the_others(portone, contract):
+    client = portone.platform.partner
+    client.create_platform_partner(
+        id="b", **body(type=business(company_address="서울특별시 중구 세종대로 110"))
+    )
+
+    updated = client.update_platform_partner(
+        id="b",
+        type=UpdatePlatformPartnerBodyType(
+            business=UpdatePlatformPartnerBodyTypeBusiness(business_type="제조")
+        ),
+    ).partner
+
+    assert updated.type.business_type == "제조"
+    assert updated.type.company_name == "주식회사 가나다"
+    assert updated.type.business_registration_number == VALID_BRN
+    assert updated.type.representative_name == "김대표"
+    assert updated.type.company_address == "서울특별시 중구 세종대로 110"
+    assert updated.type.taxation_type == "NORMAL"
+    assert updated.contact.name == "이담당"
+
+
+def test_update_with_part_of_the_account_keeps_the_rest_and_verifies_it_again(portone, contract):
+    from django_q.models import OrmQ
+
+    client = portone.platform.partner
+    client.create_platform_partner(
+        id="a",
+        **body(
+            account=CreatePlatformPartnerBodyAccount(
+                bank="KOOKMIN", currency="KRW", number="1101234565", holder="(주)샌드박스"
+            )
+        ),
+    )
+    verify_partners([Partner.objects.get(public_id="a").pk])
+    assert Partner.objects.get(public_id="a").account_status == "VERIFIED"
+    queued = OrmQ.objects.count()
+
+    # The SDK's account type wants all four fields; a plain JSON client may send one.
+    updated = client.update_platform_partner(id="a", account={"number": "110-123-4560"}).partner
+
+    assert (updated.account.bank, updated.account.currency, updated.account.holder) == (
+        "KOOKMIN",
+        "KRW",
+        "(주)샌드박스",
+    )
+    assert updated.account.number == "1101234560"
+    assert updated.account.status == "NOT_VERIFIED"
+    assert OrmQ.objects.count() > queued, "verification is queued again"
+    verify_partners([Partner.objects.get(public_id="a").pk])
+    assert Partner.objects.get(public_id="a").account_status == "VERIFY_FAILED"  # bank: 홍길동
+
+    renamed = client.update_platform_partner(id="a", account={"holder": "홍길동"}).partner
+
+    assert (renamed.account.number, renamed.account.holder) == ("1101234560", "홍길동")
+    assert renamed.account.status == "NOT_VERIFIED"
+    verify_partners([Partner.objects.get(public_id="a").pk])
+    assert Partner.objects.get(public_id="a").account_status == "VERIFIED"
+
+
+def test_a_partial_type_change_to_business_still_needs_the_mandatory_fields(portone, contract):
+    client = portone.platform.partner
+    client.create_platform_partner(
+        id="w",
+        **body(
+            type=CreatePlatformPartnerBodyType(
+                wht_payer=CreatePlatformPartnerBodyTypeWhtPayer(birthdate="1990-01-02")
+            )
+        ),
+    )
+
+    with pytest.raises(errors.PlatformInsufficientDataToChangePartnerTypeError):
+        client.update_platform_partner(
+            id="w",
+            type=UpdatePlatformPartnerBodyType(
+                business=UpdatePlatformPartnerBodyTypeBusiness(company_name="회사")
+            ),
+        )
+    assert Partner.objects.get(public_id="w").partner_type == "WHT_PAYER"
+
+
+def test_a_schedule_with_part_of_the_contact_merges_when_it_applies(portone, contract):
+    portone.platform.partner.create_platform_partner(id="s", **body())
+    when = timezone.now() + timedelta(days=2)
+
+    scheduled = portone.platform.schedule_partner(
+        id="s",
+        update=UpdatePlatformPartnerBody(
+            contact=UpdatePlatformPartnerBodyContact(email="later@example.com")
+        ),
+        applied_at=when.isoformat(),
+    ).scheduled_partner
+
+    assert (scheduled.contact.name, scheduled.contact.email) == ("이담당", "later@example.com")
+    assert Partner.objects.get(public_id="s").contact_email == "owner@example.com"
+    versioning.promote_due(PARTNER, now=when + timedelta(seconds=1))
+    partner = Partner.objects.get(public_id="s")
+    assert (partner.contact_name, partner.contact_email, partner.contact_phone) == (
+        "이담당",
+        "later@example.com",
+        "010-1234-5678",
+    )
+
+
+def test_a_bulk_schedule_with_part_of_the_contact_keeps_each_partners_own_fields(portone, contract):
+    client = portone.platform.partner
+    client.create_platform_partner(id="m-1", **body(tags=["대상"]))
+    client.create_platform_partner(
+        id="m-2",
+        **body(
+            tags=["대상"],
+            contact=CreatePlatformPartnerBodyContact(name="박담당", email="park@example.com"),
+        ),
+    )
+    when = timezone.now() + timedelta(days=3)
+
+    portone.platform.schedule_platform_partners(
+        filter=PlatformPartnerFilterInput(tags=["대상"]),
+        update=SchedulePlatformPartnersBodyUpdate(
+            contact=SchedulePlatformPartnersBodyUpdateContact(email="team@example.com")
+        ),
+        applied_at=when.isoformat(),
+    )
+
+    versioning.promote_due(PARTNER, now=when + timedelta(seconds=1))
+    contacts = {
+        p.public_id: (p.contact_name, p.contact_email, p.contact_phone)
+        for p in Partner.objects.all()
+    }
+    assert contacts == {
+        "m-1": ("이담당", "team@example.com", "010-1234-5678"),
+        "m-2": ("박담당", "team@example.com", None),
+    }
