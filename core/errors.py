@@ -10,7 +10,9 @@ A `DomainError` carries
 * `message` — Korean, for a person; it may name the field as the caller wrote it;
 * `details` — the facts behind it, snake_case keys, plain values. An entity is referenced as
   `Ref(entity, id)` / `Refs(entity, ids)`, so an interface can add what it needs to name it (the
-  API adds the graphqlId).
+  API adds the graphqlId);
+* `field` — optionally, the input it is about, by its API name (`settlementTaxFreeAmount`):
+  a spreadsheet upload shows the refusal under that column. Not part of the API answer.
 
 This module must not import Django, DRF or anything of the project: domain modules, models and
 services all raise these.
@@ -55,12 +57,21 @@ class Refs:
 class DomainError(Exception):
     kind: Kind = Kind.INVALID
 
-    def __init__(self, code: str, message: str = "", *, kind: Kind | None = None, **details: Any):
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        *,
+        kind: Kind | None = None,
+        field: str | None = None,
+        **details: Any,
+    ):
         super().__init__(message or code)
         self.code = code
         self.message = message
         if kind is not None:
             self.kind = kind
+        self.field = field
         self.details = details
 
     def __repr__(self) -> str:
@@ -113,6 +124,7 @@ class RowsRefused(DomainError):
             first.error.code,
             f"row {first.index}: {first.error.message or first.error.code}{more}",
             kind=first.error.kind,
+            field=first.error.field,
             **{**first.error.details, "row": first.index},
         )
         self.failures = failures

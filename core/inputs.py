@@ -8,10 +8,11 @@ Nothing here knows a domain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
+
+from core.iterables import unique_list as unique_list  # input schemas de-duplicate lists
 
 DEFAULT_PAGE_SIZE = 20  # docs/api.md, "Lists"
 MAX_PAGE_SIZE = 1000
@@ -72,8 +73,3 @@ class OneOf(serializers.Field):
 
 class EmptyObject(serializers.Serializer):
     """`{}` as the value of a union member without parameters, e.g. `{"daily": {}}`."""
-
-
-def unique_list(values: Iterable) -> list:
-    """The values without repeats, in their first order."""
-    return list(dict.fromkeys(values))

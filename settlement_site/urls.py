@@ -2,17 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from settlements.admin import urls as settlements_admin
+
 urlpatterns = [
-    path("admin/settlements/tools/", include("settlements.admin_views")),
-    path("admin/settlements/orders/", include("settlements.admin_order_upload")),
+    path("admin/settlements/tools/", include(settlements_admin.tools)),
+    path("admin/settlements/orders/", include(settlements_admin.orders)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("platform/", include("policies.api.urls")),
     path("platform/", include("partners.api.urls")),
-    path("platform/", include("settlements.urls")),
-    path("platform/", include("settlements.urls_summaries")),
-    path("platform/", include("settlements.urls_transfers")),
-    path("webhooks/", include("settlements.urls_webhooks")),
+    path("platform/", include("settlements.api.urls")),
+    path("platform/", include("payouts.api.urls")),
+    path("webhooks/", include("settlements.api.webhook_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -111,7 +111,7 @@ def make_transfer(
     partner,
     *,
     type: str = "ORDER",
-    status: str = "SETTLED",
+    stored_status: str = "SETTLED",
     settlement_date=None,
     settlement_start_date=None,
     currency: str = "KRW",
@@ -127,11 +127,11 @@ def make_transfer(
     ORDER/ORDER_CANCEL default to the partner's default contract and a start date 3 days before
     the settlement date; MANUAL has neither. `amounts` uses wire names (`{"settlement": 900}`).
     `bucket`: in the open bucket of its key, as a transfer created before its settlement date is
-    (settlements.aggregation.assign_open_buckets); otherwise without a partner settlement.
+    (settlements.services.buckets.assign_open_buckets); otherwise without a partner settlement.
     """
     from datetime import date, timedelta
 
-    from settlements.models import Transfer, TransferType
+    from settlements.models import AMOUNT_FIELDS, Transfer, TransferType
 
     settlement_date = settlement_date or date(2026, 3, 10)
     if type != TransferType.MANUAL:
@@ -141,7 +141,7 @@ def make_transfer(
         public_id=public_id or f"transfer-{next(_seq)}",
         is_for_test=partner.is_for_test,
         type=type,
-        status=status,
+        stored_status=stored_status,
         partner=partner,
         contract=contract,
         settlement_start_date=settlement_start_date,
@@ -151,11 +151,12 @@ def make_transfer(
         snapshot={},
         **fields,
     )
-    transfer.set_amounts(amounts or {})
+    for wire, column in AMOUNT_FIELDS.items():
+        setattr(transfer, f"amount_{column}", int((amounts or {}).get(wire, 0)))
     if bucket:
         from django.db import transaction
 
-        from settlements.aggregation import assign_open_buckets
+        from settlements.services.buckets import assign_open_buckets
 
         with transaction.atomic():
             assign_open_buckets([transfer], settled_too=True)

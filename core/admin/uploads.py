@@ -160,13 +160,6 @@ class SheetUpload:
             error_rows=len({e.row for e in errors if e.row}),
         )
 
-    @staticmethod
-    def _table(data: bytes, filename: str) -> sheets.Table | list[RowError]:
-        try:
-            return sheets.read_table(data, filename)
-        except sheets.FileError as exc:
-            return [RowError(0, "", str(exc))]
-
     def upload_view(self, request) -> HttpResponse:
         """GET: the form. POST: check the whole file; nothing is written here."""
         self._require(request)
@@ -179,7 +172,7 @@ class SheetUpload:
         data = upload.read()
         is_for_test = form.cleaned_data["mode"] == "test"
         started = time.perf_counter()
-        table = self._table(data, upload.name)
+        table = sheets.read_table_or_errors(data, upload.name)
         checked = Checked(errors=table) if isinstance(table, list) else None
         if checked is None:
             checked = self.check(table, is_for_test=is_for_test)
@@ -213,7 +206,7 @@ class SheetUpload:
                 "등록하세요). 파일을 다시 올려 주세요.",
             )
             return redirect(self._url(request, 0))
-        table = self._table(staged.data, staged.filename)
+        table = sheets.read_table_or_errors(staged.data, staged.filename)
         if isinstance(table, list):
             return self._errors_page(request, UploadForm(), table)
         try:

@@ -21,8 +21,8 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from core.wire import camel, graphql_id
 from core.errors import INVALID_REQUEST, DomainError, Kind, Ref, Refs
+from core.wire import camel, graphql_id
 
 logger = logging.getLogger(__name__)
 

@@ -17,17 +17,25 @@ from django.utils import timezone
 
 from core.files.rows import CellError
 
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
 
 def parse_int(text: str, *, allow_negative: bool = False) -> int:
-    """'10,000' / '10000' / '10000.0' -> 10000; fractions and words are refused (won has no
-    minor unit, and a silently rounded amount is worse than an error)."""
-    cleaned = text.replace(",", "").replace("원", "").strip()
+    """'10,000' / '10,000원' / '10000' / '10000.0' -> 10000; '−3,000' (a typographic minus
+    pasted from a document) -> -3000. Refused: fractions ('12.5'), commas that are not thousands
+    separators ('1,2,3'), words — won has no minor unit, and a silently rounded or misread amount
+    is worse than an error."""
+    cleaned = text.strip().replace("\u2212", "-").removesuffix("원").strip()
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            raise CellError(f"숫자가 아닙니다 (쉼표는 천 단위 구분에만 씁니다): {text}")
+        cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise CellError(f"숫자가 아닙니다: {text}") from None
-    if value != value.to_integral_value():
-        raise CellError(f"정수여야 합니다: {text}")
+    if not value.is_finite() or value != value.to_integral_value():
+        raise CellError(f"정수(원 단위)여야 합니다: {text}")
     if value < 0 and not allow_negative:
         raise CellError(f"0 이상이어야 합니다: {text}")
     if abs(value) >= 2**63:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any
 
+from core.files.rows import RowError
+
 MAX_FILE_BYTES = 60 * 1024 * 1024
 MAX_ROWS = 200_000
 CSV_CHUNK_ROWS = 500
@@ -157,6 +159,14 @@ def read_table(data: bytes, filename: str = "") -> Table:
         return _table(([c.strip() for c in row] for row in reader), encoding)
     except csv.Error as exc:
         raise FileError(f"CSV 형식이 올바르지 않습니다: {exc}") from exc
+
+
+def read_table_or_errors(data: bytes, filename: str = "") -> Table | list[RowError]:
+    """`read_table`, with a file that cannot be read as the one row-0 error uploads show."""
+    try:
+        return read_table(data, filename)
+    except FileError as exc:
+        return [RowError(0, "", str(exc))]
 
 
 # --- writing ----------------------------------------------------------------------------------

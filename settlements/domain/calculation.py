@@ -1,22 +1,24 @@
-"""Settlement arithmetic (정산 금액 계산): order transfers, order cancels and payout amounts.
+"""Settlement arithmetic (정산 금액 계산): order transfers and order cancels.
 
 Turns an order (lines or an order total, tax-free part, discounts with their share policies,
 additional fees) plus the contract's terms into the `PlatformOrderSettlementAmount` breakdown of
-portone-server-sdk 0.21.0 (domain.md §7.4), computes cancellations as "remaining before − remaining
-after" (§7.6, §12.5) and the payout split into supply/VAT/tax-free/withholding (§8.4, §12.20).
+portone-server-sdk 0.21.0 (domain.md §7.4) and computes cancellations as "remaining before −
+remaining after" (§7.6, §12.5). The payout split (supply/VAT/tax-free/withholding) is
+payouts.domain.amounts, on the VAT rounding rule defined here.
 
 Money is `int` in the currency's minor unit (won for KRW, §12.31); rates are integer milli-percent
 (1,000 = 1 %, 100,000 = 100 %). Exact arithmetic only (`fractions.Fraction`, never `float`); every
-rounding goes through one named function per rule (`round_fee`, `round_vat`, `round_allocation`,
-`truncate_withholding`).
+rounding goes through one named function per rule (`round_fee`, `round_vat`, `round_allocation`;
+withholding's truncation to 10 won is payouts.domain.amounts.truncate_withholding).
 
 What this module must NOT do:
 * no Django, no ORM, no settings lookups: the caller resolves the contract/policy *versions* and
   the platform settings and passes plain values in;
 * no I/O (database, network, files, logging of business data) and no clock: no dates, no "today"
-  (settlement dates live in `settlements.dates`);
-* no HTTP concerns: violations raise the named `CalculationError` subclasses below; the API layer
-  maps them to the SDK error bodies (adding graphqlIds, which need the database).
+  (settlement dates live in `settlements.domain.dates`);
+* no HTTP concerns: violations raise the named `CalculationError` subclasses below, each with its
+  code (`error_type`, the SDK's name) and kind of refusal; settlements.services.refusals turns
+  them into core.errors domain errors.
 """
 
 from __future__ import annotations
@@ -71,24 +73,6 @@ class CancellableAmountType(StrEnum):
     TAX_FREE = "TAX_FREE"
 
 
-class PartnerType(StrEnum):
-    BUSINESS = "BUSINESS"
-    WHT_PAYER = "WHT_PAYER"
-    NON_WHT_PAYER = "NON_WHT_PAYER"
-
-
-class TaxationType(StrEnum):
-    NORMAL = "NORMAL"
-    SIMPLE_TAX_INVOICE_ISSUER = "SIMPLE_TAX_INVOICE_ISSUER"
-    SIMPLE = "SIMPLE"
-    TAX_FREE = "TAX_FREE"
-
-
-class SettlementAmountType(StrEnum):
-    GROSS = "GROSS"  # settlement amounts include VAT (documented default)
-    NET = "NET"  # settlement amounts are supply values; VAT is added on payout
-
-
 # ---------------------------------------------------------------------------------------------
 # Rounding: one function per rule
 # ---------------------------------------------------------------------------------------------
@@ -130,16 +114,6 @@ def round_allocation(value: Fraction) -> int:
     domain.md §12.2 ("allocations HALF_UP") and §12.6 / §7.4 (`R_half_up` in settlementTaxFree).
     """
     return _round(value, RoundingMode.HALF_UP)
-
-
-def truncate_withholding(value: Fraction) -> int:
-    """Withholding tax is truncated to 10 won (10원 미만 절사, 국고금 rule).
-
-    domain.md §12.20 and §8.4.
-    """
-    if value <= 0:
-        return 0
-    return math.floor(value / 10) * 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,7 +474,7 @@ class CalculationError(Exception):
     """Base class of every request the settlement arithmetic refuses."""
 
     error_type: ClassVar[str] = "INVALID_REQUEST"
-    http_status: ClassVar[int] = 400
+    refusal: ClassVar[str] = "invalid"  # a core.errors.Kind value
 
 
 class InvalidOrderInputError(CalculationError, ValueError):
@@ -510,7 +484,7 @@ class InvalidOrderInputError(CalculationError, ValueError):
 
 class DiscountSharePoliciesNotFoundError(CalculationError):
     error_type = "PLATFORM_DISCOUNT_SHARE_POLICIES_NOT_FOUND"
-    http_status = 404
+    refusal = "not_found"
 
     def __init__(self, ids: Sequence[str]) -> None:
         self.ids = tuple(ids)
@@ -519,7 +493,7 @@ class DiscountSharePoliciesNotFoundError(CalculationError):
 
 class AdditionalFeePoliciesNotFoundError(CalculationError):
     error_type = "PLATFORM_ADDITIONAL_FEE_POLICIES_NOT_FOUND"
-    http_status = 404
+    refusal = "not_found"
 
     def __init__(self, ids: Sequence[str]) -> None:
         self.ids = tuple(ids)
@@ -612,7 +586,7 @@ class OrderDetailMismatchedError(CalculationError):
 
 class ProductIdNotFoundError(CalculationError):
     error_type = "PLATFORM_PRODUCT_ID_NOT_FOUND"
-    http_status = 404
+    refusal = "not_found"
 
     def __init__(self, product_id: str) -> None:
         self.id = product_id
@@ -652,7 +626,7 @@ class TransferDiscountSharePolicyNotFoundError(CalculationError):
     """A cancel names a share policy the original (line or order level) does not have."""
 
     error_type = "PLATFORM_TRANSFER_DISCOUNT_SHARE_POLICY_NOT_FOUND"
-    http_status = 404
+    refusal = "not_found"
 
     def __init__(self, discount_share_policy_id: str, product_id: str | None = None) -> None:
         self.discount_share_policy_id = discount_share_policy_id
@@ -701,6 +675,27 @@ class CancellableDiscountTaxFreeAmountExceededError(_CancellableDiscountError):
 # ---------------------------------------------------------------------------------------------
 # Order validation (domain.md §7.4 "Order-transfer validations", amount part)
 # ---------------------------------------------------------------------------------------------
+
+
+class ManualTaxFreeAmountError(CalculationError):
+    """The tax-free part of a manual transfer must have the amount's sign and be no larger."""
+
+    field: ClassVar[str] = "settlementTaxFreeAmount"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "settlementTaxFreeAmount: 정산금액과 같은 부호이고 절댓값이 정산금액 이하여야 합니다."
+        )
+
+
+def check_manual_settlement(amount: int, tax_free_amount: int) -> None:
+    """A manual transfer (수기 정산) may be negative (an adjustment); its tax-free part, when
+    given, has the same sign and is no larger in magnitude (docs/calculation.md, "Manual
+    transfers"): -3,000 with -1,000 tax-free is fine, -3,000 with +1,000 or -4,000 is not."""
+    if tax_free_amount and (
+        abs(tax_free_amount) > abs(amount) or (tax_free_amount > 0) != (amount > 0)
+    ):
+        raise ManualTaxFreeAmountError()
 
 
 def _check_policies(order: Order, terms: SettlementTerms, currency: str) -> None:
@@ -1259,94 +1254,3 @@ def calculate_cancellation(
     after = apply_cancellation(remaining, cancellation)
     cancel = _difference(_compute(remaining, ctx), _compute(after, ctx))
     return CancellationSettlement(cancel=cancel, remaining=after)
-
-
-# ---------------------------------------------------------------------------------------------
-# Payout amount (지급금액) — domain.md §8.4, §12.20
-# ---------------------------------------------------------------------------------------------
-
-INCOME_TAX_RATE = 3_000  # 3 % (milli-percent)
-LOCAL_INCOME_TAX_RATE = 10_000  # 10 % of the income tax = 0.3 % of the base
-SMALL_WITHHOLDING_LIMIT = 1_000  # 소액부징수: income tax under 1 000 won is not withheld
-
-
-@dataclass(frozen=True)
-class PayoutAmount:
-    """The money fields of `PlatformPayout`."""
-
-    amount: int
-    supply_amount: int
-    tax_free_amount: int
-    vat_amount: int
-    settlement_amount: int
-    settlement_tax_free_amount: int
-    income_tax_amount: int
-    local_income_tax_amount: int
-
-
-def withholding_of(net_settlement: int, *, exempt_small_amounts: bool = False) -> tuple[int, int]:
-    """(income tax 3 %, local income tax 10 % of it), each truncated to 10 won (domain.md §12.20).
-
-    Base = the net settlement. 소액부징수 (skip when income tax < 1 000 won) only when
-    `exempt_small_amounts` (setting, default off, §12.20). Nothing is withheld on a base ≤ 0.
-    """
-    income_tax = truncate_withholding(Fraction(net_settlement * INCOME_TAX_RATE, MILLI_PERCENT_100))
-    if exempt_small_amounts and income_tax < SMALL_WITHHOLDING_LIMIT:
-        return 0, 0
-    local = truncate_withholding(Fraction(income_tax * LOCAL_INCOME_TAX_RATE, MILLI_PERCENT_100))
-    return income_tax, local
-
-
-def calculate_payout(
-    *,
-    net_settlement: int,
-    net_settlement_tax_free: int,
-    partner_type: PartnerType,
-    taxation_type: TaxationType | None = None,
-    settlement_amount_type: SettlementAmountType = SettlementAmountType.GROSS,
-    deduct_wht: bool = False,
-    exempt_small_withholding: bool = False,
-    currency: str = KRW,
-    vat_rounding: RoundingMode = RoundingMode.HALF_UP,
-) -> PayoutAmount:
-    """Split a partner's net settlement S (tax-free part T, taxable X = S − T) for a payout.
-
-    domain.md §12.20 / §8.4 table: VAT only for BUSINESS NORMAL / SIMPLE_TAX_INVOICE_ISSUER —
-    GROSS splits R_vat(X / 11) out of X, NET adds R_vat(X / 10) on top; TAX_FREE businesses are
-    all tax-free; withholding only for WHT_PAYER (reported always, deducted when `deduct_wht`).
-    §12.31: VAT and withholding apply to KRW only.
-    """
-    partner_type = PartnerType(partner_type)
-    amount_type = SettlementAmountType(settlement_amount_type)
-    s, t = net_settlement, net_settlement_tax_free
-    x = s - t
-    is_krw = currency == KRW
-    supply, tax_free, vat, amount = x, t, 0, s
-    income_tax = local_income_tax = 0
-    if partner_type is PartnerType.BUSINESS:
-        taxation = TaxationType(taxation_type or TaxationType.NORMAL)
-        vat_charging = taxation in (TaxationType.NORMAL, TaxationType.SIMPLE_TAX_INVOICE_ISSUER)
-        if taxation is TaxationType.TAX_FREE:
-            supply, tax_free = 0, s
-        elif vat_charging and is_krw and amount_type is SettlementAmountType.GROSS:
-            vat = round_vat(Fraction(x, PAYMENT_VAT_DIVISOR), vat_rounding)
-            supply = x - vat
-        elif vat_charging and is_krw:
-            vat = round_vat(Fraction(x, FEE_VAT_DIVISOR), vat_rounding)
-            amount = x + vat + t
-    elif partner_type is PartnerType.WHT_PAYER and is_krw:
-        income_tax, local_income_tax = withholding_of(
-            s, exempt_small_amounts=exempt_small_withholding
-        )
-        if deduct_wht:
-            amount = s - income_tax - local_income_tax
-    return PayoutAmount(
-        amount=amount,
-        supply_amount=supply,
-        tax_free_amount=tax_free,
-        vat_amount=vat,
-        settlement_amount=s,
-        settlement_tax_free_amount=t,
-        income_tax_amount=income_tax,
-        local_income_tax_amount=local_income_tax,
-    )

@@ -1,4 +1,4 @@
-"""JSON <-> settlements.calculation dataclasses, for what a transfer stores in `calc_input`
+"""JSON <-> settlements.domain.calculation dataclasses, for what a transfer stores in `calc_input`
 (the order, a cancellation, the policy terms it was computed with). Pure; no ORM."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from settlements import calculation as calc
+from settlements.domain import calculation as calc
 
 
 def to_json(value: Any) -> Any:

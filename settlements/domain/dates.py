@@ -11,7 +11,7 @@ What this module must NOT do:
   passes them in (`BusinessCalendar(extra_closed_days=..., ...)`);
 * no clock and no time zones: inputs are `date`s already converted to KST by the caller
   (never `date.today()` here);
-* no money arithmetic (that is `settlements.calculation`).
+* no money arithmetic (that is `settlements.domain.calculation`).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class SettlementDateEarlierThanStartDateError(Exception):
     """An explicit settlementDate before the settlement start date (domain.md §3.3 step 1)."""
 
     error_type: ClassVar[str] = "PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE"
-    http_status: ClassVar[int] = 400
+    refusal: ClassVar[str] = "invalid"  # a core.errors.Kind value
 
     def __init__(self, settlement_start_date: date, settlement_date: date) -> None:
         self.settlement_start_date = settlement_start_date

@@ -1,4 +1,4 @@
-"""Finance-team admin pages (settlements/admin_views.py): the settlement dashboard and its XLSX,
+"""Finance-team admin pages (settlements/admin/): the settlement dashboard and its XLSX,
 and the bulk manual-transfer upload (CSV in UTF-8 / UTF-8 BOM / CP949, XLSX)."""
 
 import csv
@@ -19,10 +19,13 @@ from portone_server_sdk.platform.transfer import (
     CreatePlatformOrderTransferBodyOrderDetail,
 )
 
+from core.files import sheets
 from core.versioning import services as versioning
-from partners import services as partner_services
-from settlements import admin_views
+from partners.services.partners import PARTNER
+from settlements.admin.uploads import MANUAL_TRANSFERS
+from settlements.files import manual as manual_files
 from settlements.models import PartnerSettlement, PartnerSettlementStatus, Transfer, TransferStatus
+from settlements.selectors.dashboard import DASHBOARD_COLUMNS
 from tests.factories import (
     make_additional_fee_policy,
     make_contract,
@@ -53,7 +56,7 @@ def partners(db):
     make_partner("seller", contract_id="C1", name="가나 상점")
     make_partner("other", contract_id="C2", name="다라 상사")
     make_partner("gone", contract_id="C1", name="보관 상점")
-    versioning.entity_archive(partner_services.PARTNER, public_id="gone", is_for_test=False)
+    versioning.entity_archive(PARTNER, public_id="gone", is_for_test=False)
     make_contract("C1", is_for_test=True)
     make_partner("seller", contract_id="C1", is_for_test=True)
 
@@ -130,10 +133,12 @@ def scheduled(portone, partners):
     manual("m2", "seller", -12_000, 10)
     assert order("o3", "other", 30_000, 10).amount.settlement == 28_350
     manual("paid", "other", 99_999, 5)
-    Transfer.objects.filter(public_id="paid").update(status=TransferStatus.PAID_OUT)  # stored
+    Transfer.objects.filter(public_id="paid").update(
+        stored_status=TransferStatus.PAID_OUT
+    )  # stored
     manual("paid-2", "other", 88_888, 5)  # paid through its partner settlement
     paid = Transfer.objects.get(public_id="paid-2")
-    Transfer.objects.filter(pk=paid.pk).update(status=TransferStatus.SETTLED)
+    Transfer.objects.filter(pk=paid.pk).update(stored_status=TransferStatus.SETTLED)
     PartnerSettlement.all_objects.filter(pk=paid.partner_settlement_id).update(
         status=PartnerSettlementStatus.PAID_OUT
     )
@@ -232,12 +237,12 @@ def test_dashboard_rejects_a_reversed_period(staff, scheduled):
 def test_dashboard_xlsx_has_the_same_numbers(staff, scheduled):
     response = staff.get(reverse("settlements-dashboard-xlsx"))
     assert response.status_code == 200
-    assert response["Content-Type"] == admin_views.sheets.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == sheets.XLSX_CONTENT_TYPE
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert workbook.sheetnames == ["파트너별", "정산일별"]
     header, *rows = [list(r) for r in workbook["파트너별"].iter_rows(values_only=True)]
     assert header[:4] == ["파트너 아이디", "파트너 이름", "통화", "정산건 수"]
-    assert header[4:] == [label for _, label in admin_views.DASHBOARD_COLUMNS]
+    assert header[4:] == [label for _, label in DASHBOARD_COLUMNS]
     by_key = {row[0]: row for row in rows}
     numbers = list(SELLER)
     assert dict(zip(numbers, by_key["seller"][3:], strict=True)) == SELLER
@@ -365,7 +370,7 @@ def test_upload_with_bad_rows_lists_them_and_writes_nothing(staff, partners, por
     rows = [
         ["seller", "12,000", "", "2030-01-10", "", "괜찮은 행", "new-1"],  # row 2: fine
         ["seller", "12.5", "", "2030-01-10", "", "", ""],  # row 3
-        ["nobody", "1000", "", "2030/01/10", "", "", ""],  # row 4: two errors
+        ["nobody", "1000", "", "2030/01/10", "", "", ""],  # row 4: partner (the date is fine)
         ["gone", "1000", "", "2030-02-30", "XYZ", "", ""],  # row 5: three errors
         ["seller", "-5000", "1000", "2030-01-10", "", "", ""],  # row 6: sign
         ["seller", "5000", "6000", "2030-01-10", "", "", "new-1"],  # row 7: > amount, dup id
@@ -377,7 +382,6 @@ def test_upload_with_bad_rows_lists_them_and_writes_nothing(staff, partners, por
     assert found == [
         (3, "정산금액"),
         (4, "파트너 아이디"),
-        (4, "정산일"),
         (5, "파트너 아이디"),
         (5, "정산일"),
         (5, "통화"),
@@ -400,7 +404,7 @@ def test_upload_with_bad_rows_lists_them_and_writes_nothing(staff, partners, por
     html = response.content.decode()
     assert "등록하지 않았습니다" in html and "upload-confirm" not in html
     assert Transfer.objects.count() == 1  # only the one made before
-    assert admin_views.SESSION_KEY not in staff.session
+    assert MANUAL_TRANSFERS.stage.session_key not in staff.session
     confirm = staff.post(reverse("settlements-manual-upload-confirm"), follow=True)
     assert "확인할 업로드가 없거나 만료되었습니다" in confirm.content.decode()
     assert Transfer.objects.count() == 1
@@ -418,17 +422,19 @@ def test_upload_reports_missing_columns_and_unreadable_files(staff, partners):
 
 def test_confirm_runs_one_all_or_nothing_service_call(staff, partners, monkeypatch):
     calls = []
-    real = admin_views.manual_transfers_create
+    real = manual_files.manual_transfers_create
 
     def spy(**kwargs):
         calls.append(kwargs)
         return real(**kwargs)
 
-    monkeypatch.setattr(admin_views, "manual_transfers_create", spy)
+    monkeypatch.setattr(manual_files, "manual_transfers_create", spy)
     rows = [["seller", str(1_000 + i), "", "2030-01-10", "", f"행 {i}", ""] for i in range(30)]
     upload(staff, "many.xlsx", _xlsx(rows), mode="test")
+    assert [c.get("dry_run") for c in calls] == [True]  # the preview checks through the service
+    calls.clear()
     staff.post(reverse("settlements-manual-upload-confirm"))
-    assert len(calls) == 1
+    assert len(calls) == 1 and not calls[0].get("dry_run")
     assert calls[0]["is_for_test"] is True
     assert len(calls[0]["rows"]) == 30
     assert Transfer.objects.filter(is_for_test=True).count() == 30

@@ -9,9 +9,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 
-from core.errors import ApiError
-from settlements import aggregation, tasks
+from core.api.errors import error_status
+from core.errors import DomainError as ApiError
+from settlements import tasks
 from settlements.models import (
+    AMOUNT_FIELDS,
     MANUAL_SETTLEMENT_TRANSITIONS,
     OPEN_BUCKET_STATUS,
     PartnerSettlement,
@@ -20,6 +22,8 @@ from settlements.models import (
     TransferStatus,
     transfer_status_q,
 )
+from settlements.services import buckets, daily, gather
+from settlements.services import partner_settlements as ps_services
 from tests.factories import make_contract, make_partner, make_transfer
 
 pytestmark = pytest.mark.django_db
@@ -57,29 +61,29 @@ def amounts(settlement: int, **more: int) -> dict[str, int]:
 def test_advance_statuses_follows_the_kst_dates(partner):
     waiting = make_transfer(
         partner,
-        status="SCHEDULED",
+        stored_status="SCHEDULED",
         settlement_start_date=date(2026, 3, 9),
         settlement_date=date(2026, 3, 12),
     )
     starting = make_transfer(
         partner,
-        status="SCHEDULED",
+        stored_status="SCHEDULED",
         settlement_start_date=date(2026, 3, 8),
         settlement_date=date(2026, 3, 12),
     )
-    due = make_transfer(partner, status="IN_PROCESS", settlement_date=date(2026, 3, 8))
+    due = make_transfer(partner, stored_status="IN_PROCESS", settlement_date=date(2026, 3, 8))
     late = make_transfer(
         partner,
-        status="SCHEDULED",
+        stored_status="SCHEDULED",
         settlement_start_date=date(2026, 3, 1),
         settlement_date=date(2026, 3, 5),
     )
-    untouched = make_transfer(partner, status="PAID_OUT", settlement_date=date(2026, 3, 1))
+    untouched = make_transfer(partner, stored_status="PAID_OUT", settlement_date=date(2026, 3, 1))
 
-    result = aggregation.transfers_advance_statuses(today=date(2026, 3, 8))
+    result = gather.transfers_advance_statuses(today=date(2026, 3, 8))
 
     assert result == {"in_process": 2}
-    stored = {t.pk: t.status for t in Transfer.objects.all()}
+    stored = {t.pk: t.stored_status for t in Transfer.objects.all()}
     assert stored[waiting.pk] == TransferStatus.SCHEDULED
     assert stored[starting.pk] == TransferStatus.IN_PROCESS
     assert stored[late.pk] == TransferStatus.IN_PROCESS  # (SETTLED by date, not rewritten)
@@ -101,11 +105,11 @@ def test_advance_statuses_follows_the_kst_dates(partner):
         "IN_PAYOUT": set(),
         "PAID_OUT": {untouched.pk},
     }
-    assert aggregation.transfers_advance_statuses(today=date(2026, 3, 8)) == {"in_process": 0}
+    assert gather.transfers_advance_statuses(today=date(2026, 3, 8)) == {"in_process": 0}
 
 
 def test_advance_and_gather_task_settles_and_gathers(partner, monkeypatch, make):
-    make(partner, status="IN_PROCESS", settlement_date=D, amounts=amounts(1_000))
+    make(partner, stored_status="IN_PROCESS", settlement_date=D, amounts=amounts(1_000))
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
     assert tasks.advance_and_gather() == {"recomputed": 0, "in_process": 0, "gathered": 1}
     assert PartnerSettlement.objects.get().amount_settlement == 1_000
@@ -130,7 +134,7 @@ def test_gather_groups_by_the_full_key(partner, contract, make):
     make(other_partner, amounts=amounts(7))
     make(test_partner, amounts=amounts(8))
 
-    assert aggregation.partner_settlements_gather() == 10
+    assert gather.partner_settlements_gather() == 10
 
     rows = {
         (
@@ -202,10 +206,10 @@ def test_totals_are_field_wise_sums_with_start_date_range(partner, make):
         amounts={"order": 5_000, "payment": 5_000, "platformFee": 500, "settlement": 4_450},
     )
 
-    aggregation.partner_settlements_gather(settlement_date=D)
+    gather.partner_settlements_gather(settlement_date=D)
 
     order = PartnerSettlement.objects.get(settlement_type="ORDER")
-    assert order.amount_json() == {
+    assert {wire: getattr(order, f"amount_{col}") for wire, col in AMOUNT_FIELDS.items()} == {
         "order": 15_000,
         "orderTaxFree": 1_000,
         "discount": 2_000,
@@ -242,13 +246,13 @@ def test_totals_are_field_wise_sums_with_start_date_range(partner, make):
 
 
 def test_gather_skips_transfers_that_are_not_settled(partner, make):
-    make(partner, status="IN_PROCESS", amounts=amounts(1))
-    make(partner, status="SCHEDULED", amounts=amounts(2))
-    assert aggregation.partner_settlements_gather(today=D - timedelta(days=1)) == 0
+    make(partner, stored_status="IN_PROCESS", amounts=amounts(1))
+    make(partner, stored_status="SCHEDULED", amounts=amounts(2))
+    assert gather.partner_settlements_gather(today=D - timedelta(days=1)) == 0
     assert not PartnerSettlement.objects.exists()
     # On its settlement date an IN_PROCESS transfer is SETTLED (by the date, not rewritten);
     # the SCHEDULED one waits for the job to move it on (from a shared bucket, the first leaves).
-    assert aggregation.partner_settlements_gather(today=D) == 1
+    assert gather.partner_settlements_gather(today=D) == 1
     assert PartnerSettlement.objects.get().amount_settlement == 1
 
 
@@ -259,19 +263,19 @@ def test_gather_arguments_narrow_the_run(partner, contract, make):
     make(partner, settlement_date=date(2026, 3, 11), amounts=amounts(2))
     make(test_partner, amounts=amounts(3))
 
-    assert aggregation.partner_settlements_gather(settlement_date=D, is_for_test=False) == 1
-    assert aggregation.partner_settlements_gather(is_for_test=True) == 1
-    assert aggregation.partner_settlements_gather() == 1
+    assert gather.partner_settlements_gather(settlement_date=D, is_for_test=False) == 1
+    assert gather.partner_settlements_gather(is_for_test=True) == 1
+    assert gather.partner_settlements_gather() == 1
     assert PartnerSettlement.objects.count() == 3
 
 
 def test_second_gather_joins_the_prepared_settlement(partner, make):
     make(partner, settlement_start_date=date(2026, 3, 5), amounts=amounts(1_000))
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     settlement = PartnerSettlement.objects.get()
     make(partner, settlement_start_date=date(2026, 3, 1), amounts=amounts(500, platformFee=50))
 
-    assert aggregation.partner_settlements_gather() == 1
+    assert gather.partner_settlements_gather() == 1
 
     settlement.refresh_from_db()
     assert PartnerSettlement.objects.count() == 1
@@ -283,12 +287,12 @@ def test_second_gather_joins_the_prepared_settlement(partner, make):
 
 def test_second_gather_creates_a_new_settlement_when_the_existing_one_is_withheld(partner, make):
     make(partner, amounts=amounts(1_000))
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     withheld = PartnerSettlement.objects.get()
-    aggregation.partner_settlement_set_status(settlement=withheld, status=WITHHELD)
+    ps_services.partner_settlement_set_status(settlement=withheld, status=WITHHELD)
     late = make(partner, amounts=amounts(300))
 
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
 
     withheld.refresh_from_db()
     assert (withheld.status, withheld.transfer_count, withheld.amount_settlement) == (
@@ -304,15 +308,15 @@ def test_second_gather_creates_a_new_settlement_when_the_existing_one_is_withhel
 
 def test_gather_joins_the_oldest_prepared_settlement_when_there_are_two(partner, make):
     make(partner, amounts=amounts(1))
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     first = PartnerSettlement.objects.get()
-    aggregation.partner_settlement_set_status(settlement=first, status=WITHHELD)
+    ps_services.partner_settlement_set_status(settlement=first, status=WITHHELD)
     make(partner, amounts=amounts(2))
-    aggregation.partner_settlements_gather()
-    aggregation.partner_settlement_set_status(settlement=first, status=PREPARED)  # released
+    gather.partner_settlements_gather()
+    ps_services.partner_settlement_set_status(settlement=first, status=PREPARED)  # released
     make(partner, amounts=amounts(4))
 
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
 
     first.refresh_from_db()
     assert (first.transfer_count, first.amount_settlement) == (2, 5)
@@ -322,10 +326,10 @@ def test_gather_joins_the_oldest_prepared_settlement_when_there_are_two(partner,
 def test_gather_is_idempotent(partner, make):
     make(partner, amounts=amounts(1_000))
     make(partner, type="MANUAL", amounts=amounts(-10))
-    assert aggregation.partner_settlements_gather() == 2
+    assert gather.partner_settlements_gather() == 2
     before = list(PartnerSettlement.objects.order_by("pk").values())
 
-    assert aggregation.partner_settlements_gather() == 0
+    assert gather.partner_settlements_gather() == 0
 
     assert list(PartnerSettlement.objects.order_by("pk").values()) == before
 
@@ -333,8 +337,8 @@ def test_gather_is_idempotent(partner, make):
 def test_gather_now_for_gathers_only_the_given_transfers(partner):
     manual = make_transfer(partner, type="MANUAL", amounts=amounts(700))
     other = make_transfer(partner, amounts=amounts(1))
-    assert aggregation.gather_now_for([manual.pk]) == 1
-    assert aggregation.gather_now_for([]) == 0
+    assert gather.gather_now_for([manual.pk]) == 1
+    assert gather.gather_now_for([]) == 0
     manual.refresh_from_db()
     other.refresh_from_db()
     assert manual.partner_settlement.amount_settlement == 700
@@ -343,9 +347,9 @@ def test_gather_now_for_gathers_only_the_given_transfers(partner):
 
 def test_settlement_changes_are_in_the_audit_history(partner, make):
     make(partner, amounts=amounts(1))
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     make(partner, amounts=amounts(2))
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     settlement = PartnerSettlement.objects.get()
     reasons = list(
         settlement.history.order_by("history_id").values_list(
@@ -370,7 +374,7 @@ def test_concurrent_gathers_never_double_assign(partner, contract, make):
     def run():
         try:
             barrier.wait()
-            results.append(aggregation.partner_settlements_gather())
+            results.append(gather.partner_settlements_gather())
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -393,19 +397,19 @@ def test_concurrent_gathers_never_double_assign(partner, contract, make):
 
 
 def test_open_bucket_stays_hidden_until_its_day_is_gathered(partner):
-    first = make_transfer(partner, status="IN_PROCESS", amounts=amounts(1_000), bucket=True)
-    second = make_transfer(partner, status="IN_PROCESS", amounts=amounts(234), bucket=True)
-    manual = make_transfer(partner, type="MANUAL", status="IN_PROCESS", bucket=True)
+    first = make_transfer(partner, stored_status="IN_PROCESS", amounts=amounts(1_000), bucket=True)
+    second = make_transfer(partner, stored_status="IN_PROCESS", amounts=amounts(234), bucket=True)
+    manual = make_transfer(partner, type="MANUAL", stored_status="IN_PROCESS", bucket=True)
     bucket = PartnerSettlement.all_objects.get(pk=first.partner_settlement_id)
     assert second.partner_settlement_id == bucket.pk != manual.partner_settlement_id
     assert bucket.status == OPEN_BUCKET_STATUS
     assert not PartnerSettlement.objects.exists()  # API, admin and payouts never see buckets
     assert not partner.settlements.exists()
 
-    assert aggregation.settle_due(today=D - timedelta(days=1))["gathered"] == 0
+    assert daily.settle_due(today=D - timedelta(days=1))["gathered"] == 0
     assert PartnerSettlement.all_objects.filter(status=OPEN_BUCKET_STATUS).count() == 2
 
-    assert aggregation.settle_due(today=D) == {"recomputed": 0, "in_process": 0, "gathered": 3}
+    assert daily.settle_due(today=D) == {"recomputed": 0, "in_process": 0, "gathered": 3}
     settlement = PartnerSettlement.objects.get(pk=bucket.pk)  # the bucket became the settlement
     assert (settlement.status, settlement.transfer_count, settlement.amount_settlement) == (
         PREPARED,
@@ -429,10 +433,10 @@ def test_open_buckets_are_one_per_key(partner, contract):
         (False, partner.pk, D, "ORDER", "USD", contract.pk),
     ]
     with transaction.atomic():
-        buckets = aggregation.open_buckets(keys)
-        again = aggregation.open_buckets(keys[:2])
-    assert len(set(buckets.values())) == 4
-    assert again == {key: buckets[key] for key in keys[:2]}
+        found = buckets.open_buckets(keys)
+        again = buckets.open_buckets(keys[:2])
+    assert len(set(found.values())) == 4
+    assert again == {key: found[key] for key in keys[:2]}
     with pytest.raises(IntegrityError), transaction.atomic():
         PartnerSettlement.all_objects.create(
             public_id="dup",
@@ -449,11 +453,11 @@ def test_bucket_member_settled_before_the_others_is_gathered_on_its_own(partner)
     early = make_transfer(
         partner, settlement_start_date=D - timedelta(days=2), amounts=amounts(5), bucket=True
     )
-    waiting = make_transfer(partner, status="SCHEDULED", amounts=amounts(7), bucket=True)
+    waiting = make_transfer(partner, stored_status="SCHEDULED", amounts=amounts(7), bucket=True)
     bucket_pk = waiting.partner_settlement_id
     assert early.partner_settlement_id == bucket_pk
 
-    assert aggregation.partner_settlements_gather(settlement_date=D) == 1
+    assert gather.partner_settlements_gather(settlement_date=D) == 1
 
     early.refresh_from_db()
     settlement = PartnerSettlement.objects.get()
@@ -464,22 +468,22 @@ def test_bucket_member_settled_before_the_others_is_gathered_on_its_own(partner)
     )
     assert settlement.pk != bucket_pk
     assert PartnerSettlement.all_objects.get(pk=bucket_pk).status == OPEN_BUCKET_STATUS
-    Transfer.objects.filter(pk=waiting.pk).update(status=TransferStatus.SETTLED)
-    assert aggregation.partner_settlements_gather(settlement_date=D) == 1
+    Transfer.objects.filter(pk=waiting.pk).update(stored_status=TransferStatus.SETTLED)
+    assert gather.partner_settlements_gather(settlement_date=D) == 1
     settlement.refresh_from_db()
     assert (settlement.transfer_count, settlement.amount_settlement) == (2, 12)
     assert not PartnerSettlement.all_objects.filter(pk=bucket_pk).exists()
 
 
 def test_an_emptied_open_bucket_is_dropped(partner):
-    gone = make_transfer(partner, status="IN_PROCESS", amounts=amounts(5), bucket=True)
+    gone = make_transfer(partner, stored_status="IN_PROCESS", amounts=amounts(5), bucket=True)
     bucket_pk = gone.partner_settlement_id
     gone.delete()
-    assert aggregation.partner_settlements_recompute([bucket_pk]) == 1
+    assert gather.partner_settlements_recompute([bucket_pk]) == 1
     assert not PartnerSettlement.all_objects.exists()
 
-    make_transfer(partner, status="IN_PROCESS", amounts=amounts(5), bucket=True).delete()
-    assert aggregation.partner_settlements_gather() == 0  # its day: empty, so dropped
+    make_transfer(partner, stored_status="IN_PROCESS", amounts=amounts(5), bucket=True).delete()
+    assert gather.partner_settlements_gather() == 0  # its day: empty, so dropped
     assert not PartnerSettlement.all_objects.exists()
 
 
@@ -499,14 +503,14 @@ def test_gather_waits_for_a_creator_still_adding_to_a_bucket(partner):
                 late = Transfer(
                     public_id="late",
                     type="ORDER",
-                    status="IN_PROCESS",
+                    stored_status="IN_PROCESS",
                     partner=partner,
                     contract=partner.default_contract,
                     settlement_start_date=D,
                     settlement_date=D,
                     amount_settlement=1,
                 )
-                aggregation.assign_open_buckets([late])
+                buckets.assign_open_buckets([late])
                 late.save()
                 inserted.set()
                 release.wait(5)
@@ -515,9 +519,9 @@ def test_gather_waits_for_a_creator_still_adding_to_a_bucket(partner):
         finally:
             connection.close()
 
-    def gather():
+    def run_gather():
         try:
-            gathered.append(aggregation.partner_settlements_gather(settlement_date=D))
+            gathered.append(gather.partner_settlements_gather(settlement_date=D))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -526,7 +530,7 @@ def test_gather_waits_for_a_creator_still_adding_to_a_bucket(partner):
     creator = threading.Thread(target=create)
     creator.start()
     assert inserted.wait(5)
-    gatherer = threading.Thread(target=gather)
+    gatherer = threading.Thread(target=run_gather)
     gatherer.start()
     gatherer.join(0.5)
     assert gatherer.is_alive()  # waiting for the creator
@@ -548,17 +552,17 @@ def test_gather_waits_for_a_creator_still_adding_to_a_bucket(partner):
 def test_recompute_after_a_member_is_deleted(partner, make):
     keep = make(partner, settlement_start_date=date(2026, 3, 3), amounts=amounts(100))
     gone = make(partner, settlement_start_date=date(2026, 3, 1), amounts=amounts(900))
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     settlement = PartnerSettlement.objects.get()
     gone.delete()
 
-    assert aggregation.partner_settlements_recompute([settlement.pk]) == 0
+    assert gather.partner_settlements_recompute([settlement.pk]) == 0
 
     settlement.refresh_from_db()
     assert (settlement.transfer_count, settlement.amount_settlement) == (1, 100)
     assert settlement.settlement_start_date_from == date(2026, 3, 3)
     keep.delete()
-    assert aggregation.partner_settlements_recompute([settlement.pk]) == 1
+    assert gather.partner_settlements_recompute([settlement.pk]) == 1
     assert not PartnerSettlement.objects.exists()
 
 
@@ -569,7 +573,7 @@ def _settlement(partner, status=PREPARED) -> PartnerSettlement:
     """A one-transfer settlement in `status`, on a date of its own."""
     day = date(2026, 4, 1 + PartnerSettlement.objects.count())
     make_transfer(partner, settlement_date=day, amounts=amounts(1))
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     settlement = PartnerSettlement.objects.get(settlement_date=day)
     PartnerSettlement.objects.filter(pk=settlement.pk).update(status=status)
     settlement.refresh_from_db()
@@ -590,7 +594,7 @@ REFUSED = [
 @pytest.mark.parametrize(("old", "new"), ALLOWED)
 def test_manual_transition_allowed(partner, old, new):
     settlement = _settlement(partner, old)
-    changed = aggregation.partner_settlement_set_status(
+    changed = ps_services.partner_settlement_set_status(
         settlement=settlement, status=new, memo="재무팀 확인"
     )
     settlement.refresh_from_db()
@@ -603,8 +607,8 @@ def test_manual_transition_allowed(partner, old, new):
 def test_manual_transition_refused(partner, old, new):
     settlement = _settlement(partner, old)
     with pytest.raises(ApiError) as exc:
-        aggregation.partner_settlement_set_status(settlement=settlement, status=new)
-    assert exc.value.status == 400
+        ps_services.partner_settlement_set_status(settlement=settlement, status=new)
+    assert error_status(exc.value) == 400
     assert "바꿀 수 없습니다" in exc.value.message
     settlement.refresh_from_db()
     assert settlement.status == old
@@ -628,7 +632,7 @@ def test_admin_lists_render_with_amounts_and_filters(staff, partner):
     make_transfer(
         partner, public_id="t-visible", payment_public_id="pay-1", amounts=amounts(12_345)
     )
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     page = staff.get(TRANSFERS_URL).content.decode()
     assert "t-visible" in page and "12,345" in page and "pay-1" in page
     assert "t-visible" in staff.get(TRANSFERS_URL, {"q": "pay-1"}).content.decode()
@@ -647,7 +651,7 @@ def test_admin_lists_render_with_amounts_and_filters(staff, partner):
     assert f"{SETTLEMENTS_URL}{settlement.pk}/change/" in page and settlement.public_id in page
     assert staff.get(f"{SETTLEMENTS_URL}{settlement.pk}/history/").status_code == 200
     waiting = make_transfer(
-        partner, status="IN_PROCESS", settlement_date=D.replace(day=20), bucket=True
+        partner, stored_status="IN_PROCESS", settlement_date=D.replace(day=20), bucket=True
     )
     bucket = PartnerSettlement.all_objects.get(pk=waiting.partner_settlement_id)
     page = staff.get(f"{TRANSFERS_URL}{waiting.pk}/change/").content.decode()
@@ -695,7 +699,7 @@ ACTION_KEY = "_selected_action"
 
 @pytest.mark.parametrize("url", [SETTLEMENTS_URL, TRANSFERS_URL])
 def test_admin_gather_now_needs_no_selection(staff, partner, url, monkeypatch):
-    make_transfer(partner, status="IN_PROCESS", settlement_date=D, amounts=amounts(10))
+    make_transfer(partner, stored_status="IN_PROCESS", settlement_date=D, amounts=amounts(10))
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
 
     response = staff.post(url, {"action": "gather_now", "index": "0"}, follow=True)
@@ -707,7 +711,7 @@ def test_admin_gather_now_needs_no_selection(staff, partner, url, monkeypatch):
 @pytest.mark.parametrize("bucket", [False, True])
 def test_gathered_settlements_history_names_the_staff_user(staff, partner, bucket, monkeypatch):
     """Set-based history rows (core.history_sql) carry who did it, like a save() would."""
-    make_transfer(partner, status="IN_PROCESS", amounts=amounts(10), bucket=bucket)
+    make_transfer(partner, stored_status="IN_PROCESS", amounts=amounts(10), bucket=bucket)
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
     staff.post(SETTLEMENTS_URL, {"action": "gather_now", "index": "0"})
     settlement = PartnerSettlement.objects.get()
@@ -740,12 +744,12 @@ def test_gathered_settlements_history_names_the_api_secret(api_client, partner):
 
 def test_admin_cannot_add_change_or_delete_money_rows(staff, partner):
     make_transfer(partner, amounts=amounts(1))
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     assert staff.get(f"{TRANSFERS_URL}add/").status_code == 403
     assert staff.get(f"{SETTLEMENTS_URL}add/").status_code == 403
     transfer = Transfer.objects.get()
     response = staff.post(f"{TRANSFERS_URL}{transfer.pk}/change/", {"status": "PAID_OUT"})
     assert response.status_code == 403
     transfer.refresh_from_db()
-    assert transfer.status == TransferStatus.SETTLED
+    assert transfer.stored_status == TransferStatus.SETTLED
     assert staff.get(f"{TRANSFERS_URL}{transfer.pk}/delete/").status_code == 403

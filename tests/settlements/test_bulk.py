@@ -1,5 +1,6 @@
-"""The bulk order-transfer path (settlements.bulk): same results as the single service, all rows
-or none, errors naming the row, duplicates inside the batch and against the database."""
+"""The order-transfer pipeline in bulk (settlements.services.order_transfers): the same results as
+a single call, all rows or none, errors naming the row, duplicates inside the batch and against
+the database."""
 
 import json
 from datetime import datetime, timedelta
@@ -9,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.api.errors import error_body, error_status
+from core.errors import RowsRefused as BulkRowsError
 from partners.models import UserDefinedProperty
 from policies.models import PlatformSetting
-from settlements import calculation as calc
-from settlements.aggregation import settle_due
-from settlements.bulk import BulkRowsError, order_transfers_create_bulk
+from settlements.domain import calculation as calc
 from settlements.models import (
     AMOUNT_COLUMNS,
     OPEN_BUCKET_STATUS,
@@ -22,7 +23,13 @@ from settlements.models import (
     SettlementParameter,
     Transfer,
 )
-from settlements.transfers import order_transfer_create
+from settlements.services.daily import settle_due
+from settlements.services.order_transfers import (
+    ExternalPayment,
+    OrderTransferRequest,
+    order_transfer_create,
+    order_transfers_create_bulk,
+)
 from tests.factories import (
     make_additional_fee_policy,
     make_contract,
@@ -50,7 +57,12 @@ def setup(db):
 
 
 def external(currency="KRW", name="주문", paid_at=PAST):
-    return {"currency": currency, "orderName": name, "paidAt": paid_at, "method": {"type": "CARD"}}
+    return ExternalPayment(
+        currency=currency, order_name=name, paid_at=paid_at, method={"type": "CARD"}
+    )
+
+
+_EXTERNAL = object()
 
 
 def amount_order(amount, discounts=(), fees=(), tax_free=None):
@@ -62,16 +74,14 @@ def amount_order(amount, discounts=(), fees=(), tax_free=None):
     )
 
 
-def row(partner="seller", payment="pay-1", order=None, **extra):
-    return {
-        "partner_id": partner,
-        "payment_id": payment,
-        "order": order or amount_order(10_000),
-        "external_payment": external(),
-        "parameters": {},
-        "user_defined_properties": [],
+def row(partner="seller", payment="pay-1", order=None, external_payment=_EXTERNAL, **extra):
+    return OrderTransferRequest(
+        partner_id=partner,
+        payment_id=payment,
+        order=order or amount_order(10_000),
+        external_payment=external() if external_payment is _EXTERNAL else external_payment,
         **extra,
-    }
+    )
 
 
 def worked_example_1():
@@ -103,7 +113,7 @@ def portone_payment(public_id="po-1", total=25_000, tax_free=0):
 
 COMPARED = (
     "public_id",
-    "status",
+    "stored_status",
     "partner_id",
     "contract_id",
     "settlement_start_date",
@@ -150,9 +160,9 @@ def test_bulk_amounts_equal_the_single_services(setup):
 
     assert Transfer.objects.count() == 0 and Payment.objects.count() == 1  # dry run
     for r in rows:
-        order_transfer_create(is_for_test=False, data=dict(r))
+        order_transfer_create(is_for_test=False, request=r)
     singles = {t.public_id: t for t in Transfer.objects.all()}
-    assert [comparable(t) for t in planned] == [comparable(singles[r["id"]]) for r in rows]
+    assert [comparable(t) for t in planned] == [comparable(singles[r.id]) for r in rows]
     assert {t.status for t in planned} >= {"SETTLED", "SCHEDULED", "IN_PROCESS"}
     assert planned[1].amount_settlement == 34_070  # domain.md §7.5
     assert planned[1].amount_settlement_tax_free == 24_929
@@ -184,7 +194,10 @@ def test_bulk_writes_payments_transfers_and_gathers_settled_ones(setup):
     settled = [t for t in created if t.status == "SETTLED"]
     assert len(settled) == 31 and created[-1].status == "SCHEDULED"
     assert all(t.partner_settlement_id for t in settled)
-    assert Transfer.objects.filter(status="SETTLED", partner_settlement__isnull=True).count() == 0
+    assert (
+        Transfer.objects.filter(stored_status="SETTLED", partner_settlement__isnull=True).count()
+        == 0
+    )
     settlements = PartnerSettlement.objects.order_by("partner__public_id")
     assert [(s.partner.public_id, s.transfer_count, s.amount_order) for s in settlements] == [
         ("seller", 30, sum(1_000 * (i + 1) for i in range(30))),
@@ -231,15 +244,15 @@ def test_a_bad_row_anywhere_writes_nothing_and_every_error_names_its_row(setup):
 
     error = exc.value
     assert [f.index for f in error.failures] == [12, 37, 49]
-    assert [f.error.type for f in error.failures] == [
+    assert [f.error.code for f in error.failures] == [
         "PLATFORM_DISCOUNT_SHARE_POLICIES_NOT_FOUND",
         "PLATFORM_PARTNER_NOT_FOUND",
         "PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED",
     ]
-    assert error.type == "PLATFORM_DISCOUNT_SHARE_POLICIES_NOT_FOUND"
+    assert error.code == "PLATFORM_DISCOUNT_SHARE_POLICIES_NOT_FOUND"
     assert error.message.startswith("row 12: ")
-    assert error.status == 404
-    body = error.as_dict()
+    assert error_status(error) == 404
+    body = error_body(error)
     assert body["row"] == 12 and body["ids"] == ["NOPE"] and body["graphqlIds"]
     assert Transfer.objects.count() == 0
     assert Payment.objects.count() == 0
@@ -257,7 +270,7 @@ def test_unknown_properties_parameters_contracts_and_currencies_are_row_errors(s
     ]  # fmt: skip
     with pytest.raises(BulkRowsError) as exc:
         order_transfers_create_bulk(is_for_test=False, rows=rows)
-    assert [(f.index, f.error.type) for f in exc.value.failures] == [
+    assert [(f.index, f.error.code) for f in exc.value.failures] == [
         (0, "PLATFORM_USER_DEFINED_PROPERTY_NOT_FOUND"),
         (1, "PLATFORM_SETTLEMENT_PARAMETER_NOT_FOUND"),
         (2, "PLATFORM_CONTRACT_NOT_FOUND"),
@@ -277,12 +290,12 @@ def test_duplicates_within_the_batch(setup):
     with pytest.raises(BulkRowsError) as exc:
         order_transfers_create_bulk(is_for_test=False, rows=rows)
     failures = exc.value.failures
-    assert [(f.index, f.error.type) for f in failures] == [
+    assert [(f.index, f.error.code) for f in failures] == [
         (1, "PLATFORM_TRANSFER_ALREADY_EXISTS"),
         (2, "PLATFORM_TRANSFER_ID_ALREADY_USED"),
     ]
-    assert failures[0].error.extra["transferId"] == "x-1"
-    assert exc.value.status == 409
+    assert error_body(failures[0].error)["transferId"] == "x-1"
+    assert error_status(exc.value) == 409
     assert Transfer.objects.count() == 0
 
 
@@ -303,13 +316,13 @@ def test_duplicates_and_caps_against_the_database(setup):
         order_transfers_create_bulk(is_for_test=False, rows=rows_over)
     failures = {f.index: f.error for f in exc.value.failures}
     assert sorted(failures) == [0, 1, 4]
-    assert failures[0].type == "PLATFORM_TRANSFER_ALREADY_EXISTS"
-    assert failures[0].extra["transferId"] == "old"
-    assert failures[1].type == "PLATFORM_TRANSFER_ID_ALREADY_USED"
+    assert failures[0].code == "PLATFORM_TRANSFER_ALREADY_EXISTS"
+    assert error_body(failures[0])["transferId"] == "old"
+    assert failures[1].code == "PLATFORM_TRANSFER_ID_ALREADY_USED"
     # row 4: the payment's 25,000 minus 10,000 in the database minus row 2's 10,000
-    assert failures[4].type == "PLATFORM_SETTLEMENT_PAYMENT_AMOUNT_EXCEEDED_PORT_ONE_PAYMENT"
-    assert failures[4].extra["registeredSettlementPaymentAmount"] == 20_000
-    assert failures[4].extra["portOnePaymentAmount"] == 25_000
+    assert failures[4].code == "PLATFORM_SETTLEMENT_PAYMENT_AMOUNT_EXCEEDED_PORT_ONE_PAYMENT"
+    assert error_body(failures[4])["registeredSettlementPaymentAmount"] == 20_000
+    assert error_body(failures[4])["portOnePaymentAmount"] == 25_000
     assert Transfer.objects.count() == 2
 
     created = order_transfers_create_bulk(is_for_test=False, rows=rows[2:])
@@ -329,7 +342,7 @@ def test_multiple_order_transfers_per_partner_when_the_setting_allows(setup):
 def test_test_and_live_namespaces_are_separate(setup):
     with pytest.raises(BulkRowsError) as exc:
         order_transfers_create_bulk(is_for_test=True, rows=[row()])
-    assert exc.value.type == "PLATFORM_PARTNER_NOT_FOUND"
+    assert exc.value.code == "PLATFORM_PARTNER_NOT_FOUND"
 
 
 def test_the_number_of_queries_does_not_grow_with_the_rows(setup):
@@ -350,7 +363,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(setup):
 
 
 def test_the_json_texts_for_copy_are_exactly_json_dumps(setup):
-    from settlements import bulk
+    from settlements.services import order_transfers as bulk
 
     portone_payment("po-1", total=25_000)
     rows = [
@@ -358,7 +371,8 @@ def test_the_json_texts_for_copy_are_exactly_json_dumps(setup):
         row(payment="po-1", external_payment=None),
         row(partner="seller-2", payment="pay-1", external_payment=external(currency="USD")),
     ]
-    plan = bulk._Planner(is_for_test=False, rows=rows, source="API").run()
+    plan = bulk._Planner(is_for_test=False, requests=rows, source="API")
+    plan.run()
     assert not plan.failures
     for planned in plan.rows:
         for column in ("snapshot", "calc_input"):

@@ -1,4 +1,4 @@
-"""settlements.calculation: worked examples of domain.md §7.4–§7.7 / §8.4, error cases, and
+"""settlements.domain.calculation: worked examples of domain.md §7.4–§7.7 / §8.4, error cases, and
 Hypothesis properties for every identity of the amount model. No database."""
 
 from collections import Counter
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from settlements.calculation import (
+from settlements.domain.calculation import (
     MILLI_PERCENT_100,
     AdditionalFee,
     AdditionalFeePoliciesNotFoundError,
@@ -42,7 +42,6 @@ from settlements.calculation import (
     OrderLine,
     OrderSettlement,
     OrderTransferAlreadyCancelledError,
-    PartnerType,
     PaymentTaxFreeExceedsPaymentError,
     Product,
     ProductIdDuplicatedError,
@@ -50,21 +49,17 @@ from settlements.calculation import (
     RoundingMode,
     SettlementAmount,
     SettlementAmountExceededError,
-    SettlementAmountType,
     SettlementTerms,
-    TaxationType,
     TransferDiscountSharePolicyNotFoundError,
     VatPayer,
     apply_cancellation,
     calculate_cancellation,
     calculate_order,
-    calculate_payout,
     is_fully_cancelled,
     remaining_order,
     round_allocation,
     round_fee,
     round_vat,
-    truncate_withholding,
 )
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
@@ -603,106 +598,6 @@ def test_every_error_type_is_one_the_sdk_knows():
 
 
 # =============================================================================================
-# Payout amounts (domain.md §8.4, §12.20)
-# =============================================================================================
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "amount", "supply", "vat", "income", "local"),
-    [
-        pytest.param(
-            {"partner_type": "WHT_PAYER", "deduct_wht": True},
-            967_000, 1_000_000, 0, 30_000, 3_000, id="8.4-gross-deduct",
-        ),
-        pytest.param(
-            {"partner_type": "BUSINESS", "settlement_amount_type": "NET"},
-            1_100_000, 1_000_000, 100_000, 0, 0, id="8.4-net",
-        ),
-        pytest.param(
-            {"partner_type": "BUSINESS"}, 1_000_000, 909_091, 90_909, 0, 0, id="8.4-gross",
-        ),
-        pytest.param(
-            {"partner_type": "BUSINESS", "taxation_type": "SIMPLE"},
-            1_000_000, 1_000_000, 0, 0, 0, id="simple-no-invoice",
-        ),
-        pytest.param(
-            {"partner_type": "WHT_PAYER"}, 1_000_000, 1_000_000, 0, 30_000, 3_000,
-            id="wht-reported-not-deducted",
-        ),
-        pytest.param(
-            {"partner_type": "NON_WHT_PAYER", "deduct_wht": True},
-            1_000_000, 1_000_000, 0, 0, 0, id="non-wht-payer",
-        ),
-        pytest.param(
-            {"partner_type": "BUSINESS", "settlement_amount_type": "NET", "currency": "USD"},
-            1_000_000, 1_000_000, 0, 0, 0, id="no-vat-outside-krw",
-        ),
-    ],
-)  # fmt: skip
-def test_payout_amount_table_of_8_4(kwargs, amount, supply, vat, income, local):
-    p = calculate_payout(net_settlement=1_000_000, net_settlement_tax_free=0, **kwargs)
-    assert (p.amount, p.supply_amount, p.vat_amount) == (amount, supply, vat)
-    assert (p.income_tax_amount, p.local_income_tax_amount) == (income, local)
-    assert p.settlement_amount == 1_000_000
-
-
-def test_payout_consequences_of_worked_example_3():
-    """domain.md §7.7: case A GROSS 42 300, case C NET 41 531, case A WHT 40 920."""
-    a = calculate_payout(
-        net_settlement=42_300, net_settlement_tax_free=0, partner_type=PartnerType.BUSINESS
-    )
-    assert (a.amount, a.supply_amount, a.vat_amount) == (42_300, 38_455, 3_845)
-    c = calculate_payout(
-        net_settlement=37_755,
-        net_settlement_tax_free=0,
-        partner_type=PartnerType.BUSINESS,
-        taxation_type=TaxationType.NORMAL,
-        settlement_amount_type=SettlementAmountType.NET,
-    )
-    assert (c.amount, c.vat_amount) == (41_531, 3_776)
-    w = calculate_payout(
-        net_settlement=42_300,
-        net_settlement_tax_free=0,
-        partner_type=PartnerType.WHT_PAYER,
-        deduct_wht=True,
-    )
-    assert (w.income_tax_amount, w.local_income_tax_amount, w.amount) == (1_260, 120, 40_920)
-
-
-def test_payout_of_a_tax_free_business_is_all_tax_free():
-    p = calculate_payout(
-        net_settlement=5_000, net_settlement_tax_free=1_000, partner_type="BUSINESS",
-        taxation_type="TAX_FREE",
-    )  # fmt: skip
-    assert (p.supply_amount, p.tax_free_amount, p.vat_amount, p.amount) == (0, 5_000, 0, 5_000)
-
-
-def test_gross_payout_keeps_the_tax_free_part_out_of_vat():
-    p = calculate_payout(
-        net_settlement=12_000, net_settlement_tax_free=1_000, partner_type="BUSINESS"
-    )
-    assert (p.supply_amount, p.vat_amount, p.tax_free_amount, p.amount) == (
-        10_000,
-        1_000,
-        1_000,
-        12_000,
-    )
-
-
-def test_small_withholding_exemption_is_a_setting_default_off():
-    """domain.md §12.20: 소액부징수 (income tax < 1 000 won) only when switched on."""
-    kwargs = {"net_settlement": 30_000, "net_settlement_tax_free": 0, "partner_type": "WHT_PAYER"}
-    assert calculate_payout(**kwargs, deduct_wht=True).amount == 30_000 - 900 - 90
-    exempt = calculate_payout(**kwargs, deduct_wht=True, exempt_small_withholding=True)
-    assert (exempt.income_tax_amount, exempt.amount) == (0, 30_000)
-
-
-def test_withholding_is_truncated_to_ten_won():
-    assert truncate_withholding(Fraction(1269)) == 1_260
-    assert truncate_withholding(Fraction(-5)) == 0
-
-
-# =============================================================================================
 # Hypothesis: random orders
 # =============================================================================================
 
@@ -1015,33 +910,6 @@ def test_cancelling_more_units_than_are_left_is_always_refused(order, data):
     with pytest.raises(CancellableProductQuantityExceededError) as exc:
         apply_cancellation(order, request)
     assert exc.value.cancellable_quantity == target.quantity
-
-
-@PROPERTY_SETTINGS
-@given(
-    s=st.integers(-(10**7), 10**10),
-    tax_free_share=st.integers(0, 100),
-    partner_type=st.sampled_from(list(PartnerType)),
-    taxation_type=st.sampled_from(list(TaxationType)),
-    amount_type=st.sampled_from(list(SettlementAmountType)),
-    deduct=st.booleans(),
-)
-def test_payout_parts_add_up(s, tax_free_share, partner_type, taxation_type, amount_type, deduct):
-    """domain.md §8.4: amount = supply + VAT + tax-free − withholding (when deducted)."""
-    t = max(s, 0) * tax_free_share // 100
-    p = calculate_payout(
-        net_settlement=s,
-        net_settlement_tax_free=t,
-        partner_type=partner_type,
-        taxation_type=taxation_type,
-        settlement_amount_type=amount_type,
-        deduct_wht=deduct,
-    )
-    withheld = p.income_tax_amount + p.local_income_tax_amount if deduct else 0
-    assert p.amount == p.supply_amount + p.vat_amount + p.tax_free_amount - withheld
-    assert p.income_tax_amount % 10 == 0 and p.local_income_tax_amount % 10 == 0
-    if partner_type is not PartnerType.WHT_PAYER:
-        assert p.income_tax_amount == p.local_income_tax_amount == 0
 
 
 def test_settlement_amount_has_every_sdk_field():

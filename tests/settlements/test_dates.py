@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from settlements.dates import (
+from settlements.domain.dates import (
     WEEKDAY_NAMES,
     BusinessCalendar,
     CycleType,

@@ -10,9 +10,11 @@ from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from settlements import calculation as calc
-from settlements import order_files
+from core.files import sheets
+from settlements.domain import calculation as calc
+from settlements.files import orders as order_files
 from settlements.models import Payment, Transfer
+from settlements.services.order_transfers import ExternalPayment, OrderTransferRequest
 from tests.factories import (
     make_additional_fee_policy,
     make_contract,
@@ -76,24 +78,18 @@ def setup(db):
     make_partner("seller-2", contract_id="C1")
 
 
-EXPECTED_FIRST = {
-    "partner_id": "seller",
-    "payment_id": "pay-1",
-    "contract_id": None,
-    "memo": "첫 주문",
-    "id": None,
-    "settlement_start_date": None,
-    "settlement_date": None,
-    "parameters": {},
-    "user_defined_properties": [],
-    "external_payment": {
-        "currency": "KRW",
-        "orderName": "티셔츠",
-        "paidAt": datetime.fromisoformat("2025-10-01T10:00:00+09:00"),
-        "method": {"type": "CARD"},
-    },
-    "order": calc.Order(order_amount=10_000),
-}
+EXPECTED_FIRST = OrderTransferRequest(
+    partner_id="seller",
+    payment_id="pay-1",
+    order=calc.Order(order_amount=10_000),
+    memo="첫 주문",
+    external_payment=ExternalPayment(
+        currency="KRW",
+        order_name="티셔츠",
+        paid_at=datetime.fromisoformat("2025-10-01T10:00:00+09:00"),
+        method={"type": "CARD"},
+    ),
+)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949"])
@@ -103,15 +99,15 @@ def test_csv_in_each_encoding_gives_the_same_rows(encoding):
     assert parsed.row_numbers == [2, 3, 4]
     assert parsed.rows[0] == EXPECTED_FIRST
     second = parsed.rows[1]
-    assert second["order"] == calc.Order(
+    assert second.order == calc.Order(
         order_amount=42_000,
         discounts=(calc.Discount("P1", 3_000),),
         additional_fees=(calc.AdditionalFee("F1"), calc.AdditionalFee("F2")),
         tax_free_amount=30_000,
     )
-    assert second["external_payment"]["paidAt"].isoformat() == "2025-10-01T11:30:00+09:00"
-    assert second["external_payment"]["method"] == {"type": "EASY_PAY"}
-    assert "method" not in parsed.rows[2]["external_payment"]
+    assert second.external_payment.paid_at.isoformat() == "2025-10-01T11:30:00+09:00"
+    assert second.external_payment.method == {"type": "EASY_PAY"}
+    assert parsed.rows[2].external_payment.method is None
 
 
 def test_xlsx_with_number_and_date_cells_gives_the_same_rows():
@@ -122,7 +118,7 @@ def test_xlsx_with_number_and_date_cells_gives_the_same_rows():
     parsed = order_files.parse_file(xlsx_bytes(rows), "orders.xlsx")
     assert parsed.errors == []
     assert parsed.rows[0] == EXPECTED_FIRST
-    assert parsed.rows[1]["order"].order_amount == 42_000
+    assert parsed.rows[1].order.order_amount == 42_000
 
 
 def test_dates_and_portone_rows():
@@ -135,10 +131,10 @@ def test_dates_and_portone_rows():
     parsed = order_files.parse_file(xlsx_bytes(rows, headers), "x.xlsx")
     assert parsed.errors == []
     first = parsed.rows[0]
-    assert first["settlement_start_date"] == date(2025, 10, 1)
-    assert first["settlement_date"] == date(2025, 10, 31)
-    assert (first["contract_id"], first["id"], first["external_payment"]) == ("C9", "my-id", None)
-    assert parsed.rows[1]["external_payment"] is None
+    assert first.settlement_start_date == date(2025, 10, 1)
+    assert first.settlement_date == date(2025, 10, 31)
+    assert (first.contract_id, first.id, first.external_payment) == ("C9", "my-id", None)
+    assert parsed.rows[1].external_payment is None
 
 
 def test_cell_errors_name_the_row_and_the_column():
@@ -208,14 +204,13 @@ def test_import_creates_transfers_or_maps_service_errors_to_rows(setup):
 
 
 def test_templates_parse_back_cleanly():
-    for data, name in (
-        (order_files.template_csv(), "t.csv"),
-        (order_files.template_xlsx(), "t.xlsx"),
-    ):
+    spec = order_files.template_sheet()
+    template_csv = sheets.csv_bytes(spec.headers, spec.rows)
+    for data, name in ((template_csv, "t.csv"), (sheets.xlsx_bytes([spec]), "t.xlsx")):
         parsed = order_files.parse_file(data, name)
         assert parsed.errors == []
         assert len(parsed.rows) == 3
-    assert order_files.template_csv().startswith(b"\xef\xbb\xbf")
+    assert template_csv.startswith(b"\xef\xbb\xbf")
 
 
 # --- admin upload ---

@@ -17,8 +17,7 @@ from portone_server_sdk.platform.partner_settlement import (
     PlatformPartnerSettlementFilterKeywordInput,
 )
 
-from core.api.wire import graphql_id
-from settlements import aggregation
+from core.wire import graphql_id
 from settlements.models import (
     PartnerSettlement,
     PartnerSettlementStatus,
@@ -26,6 +25,8 @@ from settlements.models import (
     TransferStatus,
     transfer_status_q,
 )
+from settlements.services import gather
+from settlements.services import partner_settlements as ps_services
 from tests.factories import make_contract, make_partner, make_transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,9 +76,9 @@ def world() -> World:
     make_transfer(p1, type="MANUAL", amounts={"settlement": -100, "settlementTaxFree": -10})
     make_transfer(p2, contract=c2, currency="USD", settlement_date=D2, amounts={"settlement": 300})
     make_transfer(t1, amounts={"settlement": 999})
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     usd = _settlement(settlement_currency="USD")
-    aggregation.partner_settlement_set_status(
+    ps_services.partner_settlement_set_status(
         settlement=usd, status=PartnerSettlementStatus.PAYOUT_WITHHELD, memo="서류 확인 중"
     )
     return World(
@@ -284,7 +285,7 @@ def test_delete_allows_withheld_excluded_and_cancelled(portone, world):
     PartnerSettlement.objects.filter(pk=world.manual.pk).update(
         status=PartnerSettlementStatus.CANCELLED
     )
-    aggregation.partner_settlement_set_status(
+    ps_services.partner_settlement_set_status(
         settlement=world.cancel, status=PartnerSettlementStatus.PAYOUT_EXCLUDED
     )
     portone.platform.partner_settlement.delete_platform_partner_settlements(
@@ -322,10 +323,10 @@ def test_complete_payout_marks_settlements_and_transfers_paid_out(portone, world
         "partner_settlement"
     )
     assert members.count() == 4
-    assert {t.current_status for t in members} == {TransferStatus.PAID_OUT}
+    assert {t.status for t in members} == {TransferStatus.PAID_OUT}
     # read from the settlement: no transfer row was rewritten
-    assert set(members.values_list("status", flat=True)) == {TransferStatus.SETTLED}
-    assert Transfer.objects.get(partner_settlement=world.usd).current_status == "SETTLED"
+    assert set(members.values_list("stored_status", flat=True)) == {TransferStatus.SETTLED}
+    assert Transfer.objects.get(partner_settlement=world.usd).status == "SETTLED"
     transfers = portone.platform.transfer
     member_ids = set(members.values_list("public_id", flat=True))
     manual = members.get(type="MANUAL").public_id  # (the factory's orders have no snapshot)
@@ -400,6 +401,6 @@ def test_complete_payout_never_pays_twice(portone, world):
     assert "bulkPayout:second" not in reasons
     # a transfer gathered later never joins the paid settlement
     make_transfer(world.order.partner, contract=world.order.contract, amounts={"settlement": 7})
-    aggregation.partner_settlements_gather()
+    gather.partner_settlements_gather()
     world.order.refresh_from_db()
     assert (world.order.transfer_count, world.order.amount_settlement) == (2, 1_500)

@@ -19,11 +19,15 @@ from portone_server_sdk import errors
 from portone_server_sdk import webhook as sdk_webhook
 from portone_server_sdk.platform.transfer import CreatePlatformOrderTransferBodyOrderDetail
 
+from core import webhooks
+from core.api.errors import error_status
+from core.errors import RowsRefused as BulkRowsError
 from core.models import IdempotencyKey
-from settlements import calculation as calc
-from settlements import payment_files, webhooks
-from settlements.bulk import BulkRowsError, order_transfers_create_bulk
+from settlements.domain import calculation as calc
+from settlements.files import payments as payment_files
 from settlements.models import Payment, PaymentCancellation, Transfer
+from settlements.services import webhooks as webhook_services
+from settlements.services.order_transfers import OrderTransferRequest, order_transfers_create_bulk
 from tests.factories import make_contract, make_partner
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
@@ -141,14 +145,12 @@ def seller(db):
     return make_partner("seller", contract_id="C1")
 
 
-def order_row(payment_id: str, amount=10_000, partner="seller", tax_free=None) -> dict:
-    return {
-        "partner_id": partner,
-        "payment_id": payment_id,
-        "order": calc.Order(order_amount=amount, tax_free_amount=tax_free),
-        "parameters": {},
-        "user_defined_properties": [],
-    }
+def order_row(payment_id: str, amount=10_000, partner="seller", tax_free=None):
+    return OrderTransferRequest(
+        partner_id=partner,
+        payment_id=payment_id,
+        order=calc.Order(order_amount=amount, tax_free_amount=tax_free),
+    )
 
 
 # --- the resolver through the SDK ---
@@ -224,8 +226,8 @@ def test_portone_failures_are_external_api_failed_rows_in_bulk(seller, fake_port
         )
     assert time.monotonic() - started < 1.9  # the 0.5 s time-out, not the slow answer
     assert exc.value.failures[0].index == 1
-    assert exc.value.type == "PLATFORM_EXTERNAL_API_FAILED"
-    assert exc.value.status == 503
+    assert exc.value.code == "PLATFORM_EXTERNAL_API_FAILED"
+    assert error_status(exc.value) == 503
     assert exc.value.message.startswith("row 1: ")
     assert Payment.objects.count() == 0  # the fetched paid-ok was rolled back too
 
@@ -243,13 +245,13 @@ def test_bulk_fetches_unknown_payments_once_each(seller, fake_portone):
         order_transfers_create_bulk(
             is_for_test=False, rows=[order_row("paid-a", 10_001, partner="seller-3")]
         )
-    assert exc.value.type == "PLATFORM_PARTNER_NOT_FOUND"
+    assert exc.value.code == "PLATFORM_PARTNER_NOT_FOUND"
     make_partner("seller-3", contract_id="C1")
     with pytest.raises(BulkRowsError) as exc:
         order_transfers_create_bulk(
             is_for_test=False, rows=[order_row("paid-a", 10_001, partner="seller-3")]
         )
-    assert exc.value.type == "PLATFORM_SETTLEMENT_PAYMENT_AMOUNT_EXCEEDED_PORT_ONE_PAYMENT"
+    assert exc.value.code == "PLATFORM_SETTLEMENT_PAYMENT_AMOUNT_EXCEEDED_PORT_ONE_PAYMENT"
 
 
 # --- webhooks ---
@@ -385,7 +387,10 @@ def test_a_repeated_delivery_is_processed_once(client, webhook_secret, fake_port
         "store-1",
     )
     assert payment.cancellations.get().cancellation_id == "cancel-1"
-    assert IdempotencyKey.objects.filter(caller=webhooks.WEBHOOK_CALLER, key="msg-7").count() == 1
+    assert (
+        IdempotencyKey.objects.filter(caller=webhook_services.WEBHOOK_CALLER, key="msg-7").count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
@@ -404,19 +409,19 @@ def test_stubs_are_filled_once_portone_can_be_asked(client, settings, webhook_se
     deliver(client, webhook_body(payment_id="paid-9"), query="?test=true")
     stub = Payment.objects.get(public_id="paid-9")
     assert stub.is_for_test and stub.total_amount is None
-    assert webhooks.portone_payment_stubs_refresh() == 0  # local resolver: nothing to ask
+    assert webhook_services.portone_payment_stubs_refresh() == 0  # local resolver: nothing to ask
     with FakePortOne() as fake:
         settings.PORTONE_PAYMENT_RESOLVER = "http"
         settings.PORTONE_API_URL = fake.url
         settings.PORTONE_API_SECRET = "s"
-        assert webhooks.portone_payment_stubs_refresh() == 1
+        assert webhook_services.portone_payment_stubs_refresh() == 1
     stub.refresh_from_db()
     assert stub.total_amount == 30_000 and stub.is_for_test
 
 
 # --- the payment file ---
 
-PAYMENT_HEADERS = list(payment_files.COLUMNS)
+PAYMENT_HEADERS = payment_files.COLUMNS.headers
 
 
 def payment_csv(rows, encoding="utf-8-sig", headers=PAYMENT_HEADERS) -> bytes:
@@ -539,7 +544,7 @@ def test_payment_caps_use_the_file_amounts(seller):
     for row, kind in caps:
         with pytest.raises(BulkRowsError) as exc:
             order_transfers_create_bulk(is_for_test=False, rows=[row])
-        assert exc.value.type == f"PLATFORM_SETTLEMENT_{kind}_EXCEEDED_PORT_ONE_PAYMENT"
+        assert exc.value.code == f"PLATFORM_SETTLEMENT_{kind}_EXCEEDED_PORT_ONE_PAYMENT"
     created = order_transfers_create_bulk(
         is_for_test=False, rows=[order_row("po-1", 42_000, tax_free=30_000)]
     )

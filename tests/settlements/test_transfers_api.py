@@ -71,6 +71,10 @@ def line(pid, amount, qty, tax_free=None, discounts=(), fees=()):
     )
 
 
+# An EXTERNAL payment's cancel carries externalCancellationDetail (the mismatch is refused).
+EXTERNAL_CANCELLATION = CreatePlatformOrderCancelTransferBodyExternalCancellationDetail()
+
+
 def order(portone, **kwargs):
     values = dict(
         partner_id="seller",
@@ -190,6 +194,7 @@ def test_worked_example_2_partial_cancellation(portone, setup):
 
     with pytest.raises(errors.PlatformCancellableProductQuantityExceededError) as exc:
         portone.platform.transfer.create_platform_order_cancel_transfer(
+            external_cancellation_detail=EXTERNAL_CANCELLATION,
             transfer_id=original.id,
             cancellation_id="cancel-2",
             discounts=[],
@@ -204,10 +209,14 @@ def test_worked_example_2_partial_cancellation(portone, setup):
     assert exc.value.cancellable_quantity == 3
     with pytest.raises(errors.PlatformTransferAlreadyExistsError):
         portone.platform.transfer.create_platform_order_cancel_transfer(
-            transfer_id=original.id, cancellation_id="cancel-1", discounts=[]
+            external_cancellation_detail=EXTERNAL_CANCELLATION,
+            transfer_id=original.id,
+            cancellation_id="cancel-1",
+            discounts=[],
         )
 
     rest = portone.platform.transfer.create_platform_order_cancel_transfer(
+        external_cancellation_detail=EXTERNAL_CANCELLATION,
         partner_id="seller",
         payment_id="pay-1",
         cancellation_id="cancel-3",
@@ -219,9 +228,30 @@ def test_worked_example_2_partial_cancellation(portone, setup):
     assert a.settlement + rest.amount.settlement == original.amount.settlement
     with pytest.raises(errors.PlatformOrderTransferAlreadyCancelledError):
         portone.platform.transfer.create_platform_order_cancel_transfer(
-            transfer_id=original.id, cancellation_id="cancel-4", discounts=[]
+            external_cancellation_detail=EXTERNAL_CANCELLATION,
+            transfer_id=original.id,
+            cancellation_id="cancel-4",
+            discounts=[],
         )
     assert Transfer.objects.filter(type="ORDER_CANCEL").count() == 2
+
+
+def test_an_external_payments_cancel_without_its_detail_is_a_type_mismatch(portone, setup):
+    """An EXTERNAL payment's cancel must say so (externalCancellationDetail); the reverse, a
+    PortOne payment's cancel with it, is refused too (test_portone_payment_caps_and_duplicates)."""
+    original = order(
+        portone, order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=10_000)
+    )
+    with pytest.raises(errors.PlatformCancellationAndPaymentTypeMismatchedError) as exc:
+        portone.platform.transfer.create_platform_order_cancel_transfer(
+            transfer_id=original.id,
+            cancellation_id="cancel-1",
+            discounts=[],
+            order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(order_amount=1_000),
+        )
+    assert "externalCancellationDetail" in exc.value.message
+    assert not Transfer.objects.filter(type="ORDER_CANCEL").exists()
+    assert Transfer.objects.get(public_id=original.id).amount_settlement == 8_900
 
 
 def test_bad_input_answers_sdk_errors_and_writes_nothing(portone, setup):
@@ -400,11 +430,14 @@ def test_get_and_delete(portone, setup):
     )
     assert original.status == "SCHEDULED"
     client.create_platform_order_cancel_transfer(
-        transfer_id=original.id, cancellation_id="c", discounts=[]
+        external_cancellation_detail=EXTERNAL_CANCELLATION,
+        transfer_id=original.id,
+        cancellation_id="c",
+        discounts=[],
     )
     with pytest.raises(errors.PlatformCancelOrderTransfersExistsError):
         client.delete_platform_transfer(id=original.id)
-    Transfer.objects.filter(public_id=original.id).update(status="PAID_OUT")
+    Transfer.objects.filter(public_id=original.id).update(stored_status="PAID_OUT")
     Transfer.objects.filter(type="ORDER_CANCEL").delete()
     with pytest.raises(errors.PlatformTransferNonDeletableStatusError):
         client.delete_platform_transfer(id=original.id)
@@ -457,7 +490,7 @@ def test_scheduled_transfers_are_recomputed_when_their_start_date_comes(portone,
     """domain.md §12.12: provisional until the start date, then the versions in force then."""
     from portone_server_sdk.platform import PlatformFeeInput
 
-    from settlements.aggregation import settle_due
+    from settlements.services.daily import settle_due
 
     start = timezone.localdate() + timedelta(days=10)
     provisional = order(
@@ -479,6 +512,7 @@ def test_scheduled_transfers_are_recomputed_when_their_start_date_comes(portone,
         settlement_start_date=start.isoformat(),
     )
     portone.platform.transfer.create_platform_order_cancel_transfer(
+        external_cancellation_detail=EXTERNAL_CANCELLATION,
         transfer_id=cancelled.id,
         cancellation_id="c-1",
         discounts=[],
@@ -511,8 +545,8 @@ def test_transfers_before_their_date_wait_in_a_hidden_bucket(portone, setup):
     bucket is no partner settlement until its day is gathered (settlements.aggregation)."""
     from portone_server_sdk.platform.partner_settlement import PlatformPartnerSettlementFilterInput
 
-    from settlements.aggregation import settle_due
     from settlements.models import OPEN_BUCKET_STATUS, PartnerSettlement
+    from settlements.services.daily import settle_due
 
     start = timezone.localdate() + timedelta(days=2)
     first, second, third = (
@@ -562,8 +596,8 @@ def test_a_recomputed_settlement_date_moves_the_transfer_to_that_days_bucket(por
         PlatformSettlementCycleMethodInput,
     )
 
-    from settlements.aggregation import settle_due
     from settlements.models import OPEN_BUCKET_STATUS, PartnerSettlement
+    from settlements.services.daily import settle_due
 
     start = timezone.localdate() + timedelta(days=10)
     provisional = order(

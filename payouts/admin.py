@@ -1,1 +1,0 @@
-"""Admin pages arrive with this app's issue."""

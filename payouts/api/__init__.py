@@ -1,0 +1,1 @@
+"""The payout part of PortOne's Platform API."""

@@ -1,0 +1,1 @@
+"""Payout writes: completing partner settlements paid outside the system."""

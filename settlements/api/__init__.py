@@ -1,0 +1,2 @@
+"""The settlement part of PortOne's Platform API: transfers, transfer summaries and their sheet,
+partner settlements, and the PortOne payment webhook receiver."""

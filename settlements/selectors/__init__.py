@@ -1,0 +1,1 @@
+"""Settlement reads shared by the API, the admin, the dashboard and exports."""
