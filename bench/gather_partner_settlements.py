@@ -1,4 +1,4 @@
-"""Gathering SETTLED transfers into partner settlements (settlements.aggregation), on whatever
+"""Gathering SETTLED transfers into partner settlements (settlements.services.gather), on whatever
 database DATABASE_URL selects (SQLite by default).
 
     .venv/bin/python bench/gather_partner_settlements.py [--transfers 1000000] [--partners 2000]
@@ -44,11 +44,11 @@ from ulid import ULID  # noqa: E402
 
 from core.versioning import services as versioning  # noqa: E402
 from partners.models import Partner  # noqa: E402
-from partners.services import partners_create  # noqa: E402
+from partners.services.partners import partners_create  # noqa: E402
 from policies.models import Contract, CycleMethod, DatePolicy, FeeType, Payer  # noqa: E402
 from policies.services import CONTRACT  # noqa: E402
-from settlements import aggregation  # noqa: E402
 from settlements.models import AMOUNT_COLUMNS, PartnerSettlement, Transfer  # noqa: E402
+from settlements.services import buckets, gather  # noqa: E402
 
 SETTLEMENT_DATE = date(2031, 1, 15)  # far from any real data in the test namespace
 
@@ -136,7 +136,7 @@ def transfer_rows(
             "public_id": f"{prefix}{i}",
             "is_for_test": True,
             "type": type_,
-            "status": status,
+            "stored_status": status,
             "partner_id": partner.pk,
             "contract_id": None if manual else contracts[i % len(contracts)].pk,
             "settlement_start_date": None if manual else start - timedelta(days=i % 5),
@@ -160,14 +160,14 @@ def transfer_rows(
         }
 
 
-def bucket_key(row: dict) -> aggregation.Key:
+def bucket_key(row: dict) -> buckets.Key:
     contract = 0 if row["type"] == "MANUAL" else row["contract_id"] or 0
     return (True, row["partner_id"], row["settlement_date"], row["type"], "KRW", contract)
 
 
 def with_buckets(rows, buckets: dict):
     """Every transfer in the open bucket of its key, as `assign_open_buckets` puts a transfer
-    created before its settlement date (settlements.aggregation)."""
+    created before its settlement date (settlements.services.buckets)."""
     for row in rows:
         row["partner_settlement_id"] = buckets[bucket_key(row)]
         yield row
@@ -251,7 +251,7 @@ def main() -> None:
                 for row in transfer_rows(prefix, args.transfers, partners, contracts)
             }
             with transaction.atomic():
-                rows = with_buckets(rows, aggregation.open_buckets(keys))
+                rows = with_buckets(rows, buckets.open_buckets(keys))
         insert_transfers(rows)
         t2 = time.perf_counter()
         print(
@@ -261,14 +261,14 @@ def main() -> None:
         )
 
         t = time.perf_counter()
-        moved = aggregation.transfers_advance_statuses(today=SETTLEMENT_DATE)
+        moved = gather.transfers_advance_statuses(today=SETTLEMENT_DATE)
         print(
             f"status advance on the day: {moved['in_process']:,} transfers rewritten in "
             f"{time.perf_counter() - t:.2f} s",
             flush=True,
         )
         t3 = time.perf_counter()
-        gathered = aggregation.partner_settlements_gather(
+        gathered = gather.partner_settlements_gather(
             settlement_date=SETTLEMENT_DATE, is_for_test=True, today=SETTLEMENT_DATE
         )
         seconds = time.perf_counter() - t3
@@ -290,7 +290,7 @@ def main() -> None:
             flush=True,
         )
         t4 = time.perf_counter()
-        again = aggregation.partner_settlements_gather(
+        again = gather.partner_settlements_gather(
             settlement_date=SETTLEMENT_DATE, is_for_test=True, today=SETTLEMENT_DATE
         )
         print(f"second run: {again} transfers in {time.perf_counter() - t4:.2f} s (idempotent)")

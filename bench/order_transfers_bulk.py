@@ -1,4 +1,5 @@
-"""Bulk ORDER transfers (`settlements.bulk.order_transfers_create_bulk`) on whatever database
+"""Bulk ORDER transfers (`settlements.services.order_transfers.order_transfers_create_bulk`) on
+whatever database
 DATABASE_URL selects (SQLite by default).
 
     .venv/bin/python bench/order_transfers_bulk.py [--rows 100000] [--partners 1000] [--profile]
@@ -43,13 +44,17 @@ from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
 from core.versioning import services as versioning  # noqa: E402
-from partners import services as partner_services  # noqa: E402
 from partners.models import Partner  # noqa: E402
+from partners.services.partners import partners_create  # noqa: E402
 from policies import services as policy_services  # noqa: E402
 from policies.models import CycleMethod, DatePolicy, FeeType, Payer  # noqa: E402
-from settlements import calculation as calc  # noqa: E402
-from settlements.bulk import order_transfers_create_bulk  # noqa: E402
+from settlements.domain import calculation as calc  # noqa: E402
 from settlements.models import PartnerSettlement, Payment, Transfer  # noqa: E402
+from settlements.services.order_transfers import (  # noqa: E402
+    ExternalPayment,
+    OrderTransferRequest,
+    order_transfers_create_bulk,
+)
 
 
 def create_terms(prefix: str) -> dict[str, str]:
@@ -131,13 +136,13 @@ def create_partners(prefix: str, count: int, contract_id: str) -> list[str]:
         }
         for i in range(count)
     ]
-    partner_services.partners_create(is_for_test=True, items=items)
+    partners_create(is_for_test=True, items=items)
     return [item["id"] for item in items]
 
 
 def build_rows(
     prefix: str, count: int, partners: list[str], ids: dict[str, str], days: int = 7
-) -> list[dict]:
+) -> list[OrderTransferRequest]:
     rng = random.Random(20251001)
     now = timezone.now()
     methods = ({"type": "CARD"}, {"type": "TRANSFER"}, {"type": "EASY_PAY", "provider": "KAKAOPAY"})
@@ -148,12 +153,12 @@ def build_rows(
             paid_at = now - timedelta(days=rng.randint(0, days - 1), minutes=rng.randint(0, 1440))
             payment = {
                 "id": f"{prefix}pay{i // 2:07d}",
-                "detail": {
-                    "currency": "KRW",
-                    "orderName": f"주문 {i // 2}",
-                    "paidAt": paid_at,
-                    "method": methods[i % 3],
-                },
+                "detail": ExternalPayment(
+                    currency="KRW",
+                    order_name=f"주문 {i // 2}",
+                    paid_at=paid_at,
+                    method=methods[i % 3],
+                ),
             }
         amount = rng.randrange(1_000, 500_000, 100)
         roll = rng.random()
@@ -167,20 +172,17 @@ def build_rows(
             if roll < 0.3:
                 fees += (calc.AdditionalFee(ids["fee_fixed"]),)
         rows.append(
-            {
-                "partner_id": partners[(i * 7 + i // 2) % len(partners)],
-                "payment_id": payment["id"],
-                "order": calc.Order(
+            OrderTransferRequest(
+                partner_id=partners[(i * 7 + i // 2) % len(partners)],
+                payment_id=payment["id"],
+                order=calc.Order(
                     order_amount=amount,
                     discounts=discounts,
                     additional_fees=fees,
                     tax_free_amount=amount // 2 if rng.random() < 0.1 else None,
                 ),
-                "external_payment": payment["detail"],
-                "memo": None,
-                "parameters": {},
-                "user_defined_properties": [],
-            }
+                external_payment=payment["detail"],
+            )
         )
     return rows
 
@@ -269,7 +271,7 @@ def main() -> None:
         assert len(created) == len(rows)
         statuses: dict[str, int] = {}
         for transfer in created:
-            statuses[transfer.status] = statuses.get(transfer.status, 0) + 1
+            statuses[transfer.stored_status] = statuses.get(transfer.stored_status, 0) + 1
         gathered = PartnerSettlement.objects.filter(
             is_for_test=True, partner__public_id__startswith=prefix
         ).count()

@@ -1,5 +1,6 @@
-"""Very large inserts on PostgreSQL with COPY instead of INSERT (anchors.md §1: COPY writes
-100k rows in ~0.3 s, the ORM's bulk_create spends ~600 µs of Python per partner row).
+"""Very large inserts on PostgreSQL with COPY instead of INSERT
+(docs/decisions.md#bulk-inserts-with-copy: COPY writes 100k rows in ~0.3 s, the ORM's bulk_create
+spends ~600 µs of Python per partner row).
 
 Rows are written as the database stores them: `row_writer()` turns a model instance into column
 values (each `EncryptedCharField` encrypted, JSON dumped, choices as their value). Rows that copy

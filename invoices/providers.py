@@ -1,5 +1,6 @@
 """E-tax-invoice service (ASP) adapter: registering partners as member companies (국세청 연동)
-now; issuing and transmitting invoices arrive with the tax-invoice issue. domain.md §6.6, §12.29.
+now; issuing and transmitting invoices arrive with the tax-invoice issue.
+docs/partners.md#nts-connection.
 
 Protocol + deterministic sandbox + factory, as every outside service here.
 """

@@ -1,6 +1,6 @@
 """Partners (파트너): businesses, withholding-tax individuals (freelancers) and other individuals,
 with their settlement bank account, contact, tags, default contract and user-defined properties.
-domain.md §6.
+docs/partners.md#partners.
 
 Versioned like policies (core.versioning). Account numbers and birth dates are encrypted at rest
 (core.crypto); lists show them masked and search them through a blind index or the last 4 digits.

@@ -54,7 +54,7 @@ class MonthDayInput(serializers.Serializer):
     day = serializers.IntegerField(min_value=1, max_value=31)
 
     def validate(self, attrs):
-        # Feb 29 is allowed (it clamps to Feb 28 in common years, domain.md §12.11).
+        # Feb 29 is allowed (it clamps to Feb 28 in common years, docs/dates.md#month-end-clamping).
         last = calendar.monthrange(2024, attrs["month"])[1]
         if attrs["day"] > last:
             raise serializers.ValidationError(

@@ -1,5 +1,6 @@
 """Contracts (계약), discount-share policies (할인 분담 정책), additional-fee policies
-(추가 수수료 정책) and the platform setting (플랫폼 설정). domain.md §3–§5.
+(추가 수수료 정책) and the platform setting (플랫폼 설정). docs/calculation.md#policies,
+docs/versioning.md#versioned-entities.
 
 Rates are integer milli-percent (1,000 = 1 %, 100,000 = 100 %); fixed amounts are integer KRW.
 Every change to terms is versioned (core.versioning) and audited (core.audit).
@@ -186,7 +187,8 @@ class SettlementAmountType(models.TextChoices):
 
 
 class PlatformSetting(models.Model):
-    """플랫폼 설정: one row for live and one for test mode. Defaults per domain.md §12.21."""
+    """플랫폼 설정: one row for live and one for test mode. Defaults per
+    docs/api.md#platform-setting."""
 
     is_for_test = models.BooleanField(_("테스트"), unique=True)
     supports_multiple_order_transfers_per_partner = models.BooleanField(

@@ -127,7 +127,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # With Django's default of 0 the django-q2 ORM broker reconnects on every enqueue: 35 tasks/s
-    # measured on the 2-core box versus ~1,260/s with 600 (shared/docs/anchors.md §2.3).
+    # measured on the 2-core box versus ~1,260/s with 600 (docs/decisions.md#database-connections).
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
@@ -177,7 +177,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "settlement@localhost")
 
 # --- Background jobs (django-q2) ------------------------------------------------------------------
 # The ORM broker needs no extra server. `retry` must stay larger than `timeout`, or a slow task
-# is handed out a second time while the first run is still going (anchors.md §2.1).
+# is handed out a second time while the first run is still going
+# (docs/decisions.md#django-q2-retry-and-timeout).
 Q_CLUSTER = {
     "name": "settlement",
     "workers": env_int("Q_WORKERS", 2),

@@ -1,5 +1,5 @@
 """The PortOne payment resolver: where a PORT_ONE transfer's payment comes from when the local
-table does not have it yet (domain.md §12.14).
+table does not have it yet (docs/calculation.md#payments).
 
 `LocalOnlyResolver` (default) knows only the local table (fed by externalPaymentDetail, payment
 files and PortOne's webhooks); `HttpPortOneResolver` asks PortOne's `GET /payments/{paymentId}`

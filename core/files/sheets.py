@@ -99,8 +99,9 @@ def cell_text(value: Any) -> str:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    """python-calamine (Rust) reads ~9x faster than openpyxl read-only (anchors.md §4.2);
-    openpyxl stays as the fallback so uploads work on an install without it."""
+    """python-calamine (Rust) reads ~9x faster than openpyxl read-only
+    (docs/decisions.md#reading-xlsx); openpyxl stays as the fallback so uploads work on an install
+    without it."""
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - exercised only without python-calamine
@@ -213,8 +214,8 @@ class SheetSpec:
 
 def write_xlsx(fileobj: IO[bytes], sheets: Iterable[SheetSpec]) -> None:
     """openpyxl write-only: rows stream to a temp file, memory stays flat (lxml makes it ~1.7x
-    faster, anchors.md §4.2). Every text cell is neutralised: openpyxl itself stores any text
-    that starts with '=' as a formula."""
+    faster, docs/decisions.md#reading-xlsx). Every text cell is neutralised: openpyxl itself stores
+    any text that starts with '=' as a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

@@ -1,4 +1,5 @@
-"""Versioned entities (contracts, both policy kinds, later partners): domain.md §5.
+"""Versioned entities (contracts, both policy kinds, later partners):
+docs/versioning.md#versioned-entities.
 
 An entity row holds the version in force *now* (what lists filter on). Every version that ever
 took effect is kept in its version table with the full `terms` snapshot and `applied_at`, so the
@@ -124,7 +125,8 @@ def entity_get(kind: Kind, *, public_id: str, is_for_test: bool, for_update: boo
 
 
 def entity_get_usable(kind: Kind, *, public_id: str, is_for_test: bool):
-    """An entity that new things may reference: archived ones answer NOT_FOUND (§12.13)."""
+    """An entity that new things may reference: archived ones answer NOT_FOUND
+    (docs/versioning.md#archived-references)."""
     entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test)
     if entity.is_archived:
         raise not_found(

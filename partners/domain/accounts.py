@@ -63,7 +63,7 @@ def parse_identity(raw: str | None) -> Identity | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Holder-name comparison (domain.md §12 rule 25)
+# Holder-name comparison (docs/partners.md#account-holder-matching)
 # ---------------------------------------------------------------------------------------------
 
 # Every spelling of a legal-form marker → one canonical token. The marker keeps its position:
@@ -98,7 +98,7 @@ def holder_matches(expected: str, actual: str) -> bool:
     """Does the bank's holder name (``actual``) match the partner's ``holder`` (``expected``)?
 
     Whitespace is ignored and (주)/주식회사/㈜ and similar legal-form markers are treated as the
-    same (domain.md §12 rule 25). Empty names never match: nothing was verified.
+    same (docs/partners.md#account-holder-matching). Empty names never match: nothing was verified.
     """
     left, right = normalize_holder_name(expected), normalize_holder_name(actual)
     return bool(left) and left == right

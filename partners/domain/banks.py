@@ -84,5 +84,5 @@ BANK_LABELS: dict[str, str] = {
 
 BANK_CHOICES = list(BANK_LABELS.items())
 
-# Account currencies a partner may be paid in (domain.md §6.1).
+# Account currencies a partner may be paid in (docs/partners.md#currencies-and-banks).
 SUPPORTED_CURRENCIES = ("KRW", "USD", "JPY", "EUR", "CNY", "TWD", "AUD", "THB", "HKD")

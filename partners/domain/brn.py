@@ -4,8 +4,9 @@ Pure Python, no Django import. This module says whether a number is *well formed
 whether the business exists or is still trading — that is the NTS status lookup in
 ``partners.providers.company_state`` (국세청 휴폐업 조회), which a valid checksum never replaces.
 
-python-stdnum's ``stdnum.kr.brn`` is deliberately not used: it checks length and ranges but not
-the check digit, so it accepts 120-81-47522 (only 120-81-47521 is valid) — anchors.md §7.1.
+python-stdnum's ``stdnum.kr.brn`` is deliberately not used: it checks length and ranges but not the
+check digit, so it accepts 120-81-47522 (only 120-81-47521 is valid) —
+docs/partners.md#brn-check-digit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import re
 
 BRN_LENGTH = 10
 
-# NTS weights for the first nine digits (tax office 3, business type 2, serial 4); anchors §7.1.
+# NTS weights for the first nine digits (tax office 3, business type 2, serial 4);
+# docs/partners.md#brn-check-digit.
 _WEIGHTS: tuple[int, ...] = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
 # Separators people type or paste: ASCII hyphen, spaces, and the look-alike dashes that office

@@ -8,8 +8,8 @@ one all-or-nothing `partners_create`.
 
 so a 100k-row file is validated in ~4 s of CPU (~15 s with a DRF run per row) and written in one
 transaction. django-import-export's row-by-row import (instance lookup, diff, `save()` per row)
-measured ~245 s per 100k rows here and still ~30 s in bulk mode (shared/docs/anchors.md §1.4).
-`bench/partner_import.py` measures this path.
+measured ~245 s per 100k rows here and still ~30 s in bulk mode
+(docs/decisions.md#django-import-export). `bench/partner_import.py` measures this path.
 
 This module must not write anything except through `partners.services.partners.partners_create`.
 """

@@ -1,5 +1,5 @@
-"""예금주 조회 (account holder lookup): banks addressed by KFTC codes. domain.md §6.5,
-anchors.md §7.7.
+"""예금주 조회 (account holder lookup): banks addressed by KFTC codes.
+docs/partners.md#account-verification, docs/partners.md#bank-codes.
 
 The house shape of a provider (style.md, "Providers"): a ``Protocol``, a deterministic
 ``SandboxAccountHolderClient`` (the default in dev and tests), the real ``HttpAccountHolderClient``,
@@ -43,8 +43,9 @@ AccountHolderReason = Literal[
     "TIMEOUT",  # 응답 시간 초과
 ]
 
-# PortOne ``Bank`` enum (SDK: common/bank.py) → KFTC 3-digit code (anchors §7.7). Banks missing
-# here (foreign banks, securities firms, 한국은행 …) are not supported for holder lookup.
+# PortOne ``Bank`` enum (SDK: common/bank.py) → KFTC 3-digit code (docs/partners.md#bank-codes).
+# Banks missing here (foreign banks, securities firms, 한국은행 …) are not supported for
+# holder lookup.
 BANK_CODES: Final[Mapping[str, str]] = {
     "KDB": "002",  # 산업은행
     "IBK": "003",  # 기업은행

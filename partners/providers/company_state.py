@@ -1,4 +1,5 @@
-"""사업자 휴폐업 조회 (company state): the NTS API of data.go.kr. domain.md §6.4, anchors.md §7.8.
+"""사업자 휴폐업 조회 (company state): the NTS API of data.go.kr.
+docs/partners.md#business-verification.
 
 The house shape of a provider (style.md, "Providers"): a ``Protocol``, a deterministic
 ``SandboxCompanyStateClient`` (the default in dev and tests), the real ``NtsCompanyStateClient``,
@@ -35,7 +36,8 @@ from partners.providers.transport import DEFAULT_TIMEOUT_SECONDS, tls_context
 logger = logging.getLogger(__name__)
 
 DEFAULT_NTS_API_URL: Final = "https://api.odcloud.kr/api/nts-businessman/v1/status"
-NTS_MAX_BATCH: Final = 100  # "1회 호출 시 최대 100개"; more → TOO_LARGE_REQUEST (anchors §7.8)
+# "1회 호출 시 최대 100개"; more → TOO_LARGE_REQUEST (docs/partners.md#business-verification)
+NTS_MAX_BATCH: Final = 100
 
 # PortOne's PlatformBusinessStatus (IN_BUSINESS | CLOSED | SUSPENDED) plus the NOT_FOUND value of
 # PlatformPartnerBusinessStatus: PortOne answers an unknown BRN with 404 PLATFORM_COMPANY_NOT_FOUND,
@@ -59,7 +61,8 @@ NTS_BUSINESS_STATUS: Final[Mapping[str, BusinessStatus]] = {
     "03": "CLOSED",  # 폐업자
 }
 
-# NTS tax_type_cd → PortOne taxation type (domain.md §6.4 "likely code mapping").
+# NTS tax_type_cd → PortOne taxation type (docs/partners.md#business-verification "likely code
+# mapping").
 NTS_TAXATION_TYPE: Final[Mapping[str, TaxationType]] = {
     "01": "NORMAL",
     "02": "SIMPLE",
@@ -232,7 +235,7 @@ class NtsCompanyStateClient:
     """국세청 사업자등록 상태조회 (data.go.kr 15081808).
 
     ``POST {api_url}?serviceKey=…&returnType=JSON`` with ``{"b_no": [...]}``, at most 100 numbers
-    per call (anchors §7.8); longer lists are split into batches of 100.
+    per call (docs/partners.md#business-verification); longer lists are split into batches of 100.
     """
 
     def __init__(self, *, api_url: str, service_key: str, timeout: float) -> None:

@@ -1,6 +1,7 @@
 """국세청 연동 (member-company connection of a partner for tax invoices), single and bulk.
-domain.md §6.6. The e-tax service is called in the background (partners.tasks); the API answers at
-once with the pending status, as PortOne does. Refusals are core.errors with PortOne's codes."""
+docs/partners.md#nts-connection. The e-tax service is called in the background (partners.tasks); the
+API answers at once with the pending status, as PortOne does. Refusals are core.errors with
+PortOne's codes."""
 
 from __future__ import annotations
 

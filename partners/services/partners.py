@@ -104,7 +104,7 @@ def new_partner_id() -> str:
 
 def resolve_contracts(public_ids: Iterable[str], *, is_for_test: bool) -> dict[str, Contract]:
     """Usable (existing, not archived) contracts by public id; archived count as missing
-    (domain.md §12.13)."""
+    (docs/versioning.md#archived-references)."""
     wanted = set(public_ids)
     versioning.promote_due(CONTRACT)
     found = {
@@ -207,7 +207,7 @@ def _consume_company_verification(
 
 
 def complete_type_terms(terms: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
-    """Normalise the type-specific fields after a create or update (domain.md §6.2).
+    """Normalise the type-specific fields after a create or update (docs/partners.md#type-changes).
 
     Changing to BUSINESS needs the three mandatory business fields (from the request or, when the
     partner already was a business, from its current terms); changing away clears them.
@@ -523,8 +523,9 @@ def partner_schedule(
 def partners_schedule(
     *, partners: list[Partner], change: PartnerChange, applied_at: datetime
 ) -> int:
-    """Schedule one update for many partners (all or nothing, domain.md §5). Bulk schedules may
-    change type details, never the partner type."""
+    """Schedule one update for many partners (all or nothing,
+    docs/versioning.md#versioned-entities). Bulk schedules may change type details, never the
+    partner type."""
     new_type = change.terms.get("partner_type")
     if new_type is not None and any(p.partner_type != new_type for p in partners):
         raise invalid("update.type: 일괄 예약으로는 파트너 유형을 바꿀 수 없습니다.")
@@ -594,7 +595,8 @@ def _lock_unless_nts_pending(*, public_id: str, is_for_test: bool, verb: str) ->
 
 @transaction.atomic
 def partner_archive(*, public_id: str, is_for_test: bool) -> Partner:
-    """Archive, refusing while a 국세청 연동 change is in flight (domain.md §5)."""
+    """Archive, refusing while a 국세청 연동 change is in flight
+    (docs/versioning.md#versioned-entities)."""
     _lock_unless_nts_pending(public_id=public_id, is_for_test=is_for_test, verb="보관")
     return versioning.entity_archive(PARTNER, public_id=public_id, is_for_test=is_for_test)
 

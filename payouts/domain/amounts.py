@@ -1,6 +1,6 @@
 """Payout amount (지급금액): a partner's net settlement split into supply, VAT, tax-free and
 withholding, by partner type, taxation type and the platform's settlementAmountType
-(domain.md §8.4, §12.20, §12.31).
+(docs/payouts.md#payout-amount, docs/calculation.md#foreign-currencies).
 
 Ints in, ints out (won); rates in milli-percent. VAT is rounded by the settlement rule
 (`settlements.domain.calculation.round_vat`); withholding is truncated to 10 won here
@@ -48,7 +48,7 @@ class SettlementAmountType(StrEnum):
 def truncate_withholding(value: Fraction) -> int:
     """Withholding tax is truncated to 10 won (10원 미만 절사, 국고금 rule).
 
-    domain.md §12.20 and §8.4.
+    docs/payouts.md#payout-amount.
     """
     if value <= 0:
         return 0
@@ -75,10 +75,12 @@ class PayoutAmount:
 
 
 def withholding_of(net_settlement: int, *, exempt_small_amounts: bool = False) -> tuple[int, int]:
-    """(income tax 3 %, local income tax 10 % of it), each truncated to 10 won (domain.md §12.20).
+    """(income tax 3 %, local income tax 10 % of it), each truncated to 10 won
+    (docs/payouts.md#payout-amount).
 
     Base = the net settlement. 소액부징수 (skip when income tax < 1 000 won) only when
-    `exempt_small_amounts` (setting, default off, §12.20). Nothing is withheld on a base ≤ 0.
+    `exempt_small_amounts` (setting, default off, docs/payouts.md#payout-amount). Nothing is
+    withheld on a base ≤ 0.
     """
     income_tax = truncate_withholding(Fraction(net_settlement * INCOME_TAX_RATE, MILLI_PERCENT_100))
     if exempt_small_amounts and income_tax < SMALL_WITHHOLDING_LIMIT:
@@ -101,10 +103,10 @@ def calculate_payout(
 ) -> PayoutAmount:
     """Split a partner's net settlement S (tax-free part T, taxable X = S − T) for a payout.
 
-    domain.md §12.20 / §8.4 table: VAT only for BUSINESS NORMAL / SIMPLE_TAX_INVOICE_ISSUER —
+    docs/payouts.md#payout-amount table: VAT only for BUSINESS NORMAL / SIMPLE_TAX_INVOICE_ISSUER —
     GROSS splits R_vat(X / 11) out of X, NET adds R_vat(X / 10) on top; TAX_FREE businesses are
     all tax-free; withholding only for WHT_PAYER (reported always, deducted when `deduct_wht`).
-    §12.31: VAT and withholding apply to KRW only.
+    docs/calculation.md#foreign-currencies: VAT and withholding apply to KRW only.
     """
     partner_type = PartnerType(partner_type)
     amount_type = SettlementAmountType(settlement_amount_type)

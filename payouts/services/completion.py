@@ -62,9 +62,9 @@ def payout_complete_by_partner_settlement_ids(
 
     Checks, in order: something selected; no duplicates; bulk payout id unused; every id known;
     every settlement payable (PAYOUT_PREPARED/PAYOUT_FAILED); no partner × currency with a negative
-    net (Σ ORDER + Σ MANUAL − Σ ORDER_CANCEL, domain.md §8.2). The settlements are then claimed
-    with a conditional UPDATE, so a retried or concurrent call can never pay the same settlement
-    twice.
+    net (Σ ORDER + Σ MANUAL − Σ ORDER_CANCEL, docs/payouts.md#payout-lifecycle). The settlements are
+    then claimed with a conditional UPDATE, so a retried or concurrent call can never pay the same
+    settlement twice.
 
     `name` (the bulk payout's name) is accepted for the API but not stored until bulk payouts get
     their own model.

@@ -1,4 +1,5 @@
-"""Rates in milli-percent, as the API writes them (1,000 = 1 %, 100,000 = 100 %). domain.md §3.
+"""Rates in milli-percent, as the API writes them (1,000 = 1 %, 100,000 = 100 %).
+docs/calculation.md#policies.
 
 Pure: no Django. Calculations with rates live in settlements.domain.calculation; this module only
 names the unit and shows a rate to people.

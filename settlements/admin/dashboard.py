@@ -37,11 +37,7 @@ def _context(request, title: str, **extra: Any) -> dict[str, Any]:
 
 
 DEFAULT_PERIOD_DAYS = 30
-
-
 MAX_PERIOD_DAYS = 366
-
-
 TABLE_ROWS_SHOWN = 500
 
 

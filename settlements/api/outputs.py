@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from partners.api.outputs import partner_json
 
 from core.wire import drop_none, graphql_id
+from partners.api.outputs import partner_json
 from partners.models import Partner, PartnerType, TaxationType
 from policies.selectors import contract_snapshot
 from settlements.models import (
@@ -31,27 +31,32 @@ def _amount(obj) -> dict[str, Any]:
     return amount
 
 
-def transfer_json(transfer: Transfer) -> dict[str, Any]:
-    common = {
+def _common(transfer: Transfer, partner: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """What every transfer and transfer summary carries, and a MANUAL one's amounts."""
+    out = {
         "type": transfer.type,
         "id": transfer.public_id,
         "graphqlId": graphql_id("transfer", transfer.public_id),
-        "partner": partner_json(transfer.partner),
+        "partner": partner,
         "status": transfer.status,
         "settlementDate": transfer.settlement_date,
         "settlementCurrency": transfer.settlement_currency,
         "isForTest": transfer.is_for_test,
+        **more,
         "userDefinedProperties": transfer.user_defined_properties or [],
         "memo": transfer.memo,
     }
     if transfer.type == TransferType.MANUAL:
-        return drop_none(
-            {
-                **common,
-                "settlementAmount": transfer.amount_settlement,
-                "settlementTaxFreeAmount": transfer.amount_settlement_tax_free,
-            }
-        )
+        out["settlementAmount"] = transfer.amount_settlement
+        out["settlementTaxFreeAmount"] = transfer.amount_settlement_tax_free
+    return out
+
+
+def transfer_json(transfer: Transfer) -> dict[str, Any]:
+    """PlatformTransfer union: ORDER / ORDER_CANCEL / MANUAL."""
+    common = _common(transfer, partner_json(transfer.partner))
+    if transfer.type == TransferType.MANUAL:
+        return drop_none(common)
     snapshot = transfer.snapshot
     out = {
         **common,
@@ -122,28 +127,15 @@ def _store_id(payment: dict[str, Any]) -> str:
 
 
 def transfer_summary_json(transfer: Transfer) -> dict[str, Any]:
-    partner_properties = _partner_properties(transfer.partner)
-    common = {
-        "type": transfer.type,
-        "id": transfer.public_id,
-        "graphqlId": graphql_id("transfer", transfer.public_id),
-        "partner": partner_summary_json(transfer.partner),
-        "status": transfer.status,
-        "settlementDate": transfer.settlement_date,
-        "settlementCurrency": transfer.settlement_currency,
-        "isForTest": transfer.is_for_test,
-        "partnerUserDefinedProperties": partner_properties,  # deprecated copy (SDK)
-        "userDefinedProperties": transfer.user_defined_properties or [],
-        "memo": transfer.memo,
-    }
+    """PlatformTransferSummary union."""
+    common = _common(
+        transfer,
+        partner_summary_json(transfer.partner),
+        # the SDK's deprecated copy of the partner's properties
+        partnerUserDefinedProperties=_partner_properties(transfer.partner),
+    )
     if transfer.type == TransferType.MANUAL:
-        return drop_none(
-            {
-                **common,
-                "settlementAmount": transfer.amount_settlement,
-                "settlementTaxFreeAmount": transfer.amount_settlement_tax_free,
-            }
-        )
+        return drop_none(common)
     snapshot = transfer.snapshot or {}
     payment = snapshot.get("payment") or {}
     return drop_none(
@@ -158,7 +150,7 @@ def transfer_summary_json(transfer: Transfer) -> dict[str, Any]:
     )
 
 
-# PlatformPartnerSettlementStatusStats key per status (domain.md §8.1).
+# PlatformPartnerSettlementStatusStats key per status (docs/statuses.md#partner-settlements).
 COUNT_KEYS = {
     PartnerSettlementStatus.PAYOUT_SCHEDULED: "payoutScheduled",
     PartnerSettlementStatus.PAYOUT_PREPARED: "payoutPrepared",
@@ -174,7 +166,7 @@ COUNT_KEYS = {
 
 def partner_settlement_json(settlement: PartnerSettlement) -> dict[str, Any]:
     """PlatformPartnerSettlement union: ORDER / ORDER_CANCEL / MANUAL, with the current partner
-    and contract embedded (domain.md §12.24)."""
+    and contract embedded (docs/api.md#embedded-partner)."""
     body: dict[str, Any] = {
         "type": settlement.settlement_type,
         "id": settlement.public_id,

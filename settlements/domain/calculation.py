@@ -2,14 +2,16 @@
 
 Turns an order (lines or an order total, tax-free part, discounts with their share policies,
 additional fees) plus the contract's terms into the `PlatformOrderSettlementAmount` breakdown of
-portone-server-sdk 0.21.0 (domain.md §7.4) and computes cancellations as "remaining before −
-remaining after" (§7.6, §12.5). The payout split (supply/VAT/tax-free/withholding) is
-payouts.domain.amounts, on the VAT rounding rule defined here.
+portone-server-sdk 0.21.0 (docs/calculation.md#amounts) and computes cancellations as "remaining
+before − remaining after" (docs/calculation.md#cancellations).
+The payout split (supply/VAT/tax-free/withholding) is payouts.domain.amounts, on the VAT rounding
+rule defined here.
 
-Money is `int` in the currency's minor unit (won for KRW, §12.31); rates are integer milli-percent
-(1,000 = 1 %, 100,000 = 100 %). Exact arithmetic only (`fractions.Fraction`, never `float`); every
-rounding goes through one named function per rule (`round_fee`, `round_vat`, `round_allocation`;
-withholding's truncation to 10 won is payouts.domain.amounts.truncate_withholding).
+Money is `int` in the currency's minor unit (won for KRW, docs/calculation.md#foreign-currencies);
+rates are integer milli-percent (1,000 = 1 %, 100,000 = 100 %). Exact arithmetic only
+(`fractions.Fraction`, never `float`); every rounding goes through one named function per rule
+(`round_fee`, `round_vat`, `round_allocation`; withholding's truncation to 10 won is
+payouts.domain.amounts.truncate_withholding).
 
 What this module must NOT do:
 * no Django, no ORM, no settings lookups: the caller resolves the contract/policy *versions* and
@@ -52,7 +54,7 @@ class VatPayer(StrEnum):
 
 
 class FeeBase(StrEnum):
-    """What a FIXED_RATE fee is a percentage of (domain.md §12.1; store setting)."""
+    """What a FIXED_RATE fee is a percentage of (docs/calculation.md#fee-base; store setting)."""
 
     ORDER = "ORDER"  # 주문금액 (default, matches PortOne's API example)
     PAYMENT = "PAYMENT"  # 결제금액 = order − discount
@@ -94,8 +96,9 @@ def _round(value: Fraction, mode: RoundingMode) -> int:
 def round_fee(value: Fraction, mode: RoundingMode = RoundingMode.HALF_UP) -> int:
     """R_fee: rounds fee and discount-share results to 1 won.
 
-    domain.md §12.2 (default HALF_UP, configurable like PortOne's per-formula 반올림/내림/올림)
-    and §7.4 / §4 (discount shares use R_fee too).
+    docs/calculation.md#rounding-rules (default HALF_UP, configurable like PortOne's
+    per-formula 반올림/내림/올림) and docs/calculation.md#amounts / docs/calculation.md#policies
+    (discount shares use R_fee too).
     """
     return _round(value, RoundingMode(mode))
 
@@ -103,7 +106,8 @@ def round_fee(value: Fraction, mode: RoundingMode = RoundingMode.HALF_UP) -> int
 def round_vat(value: Fraction, mode: RoundingMode = RoundingMode.HALF_UP) -> int:
     """R_vat: rounds every VAT figure (payment VAT, fee VATs, payout VAT) to 1 won.
 
-    domain.md §12.2 (default HALF_UP, configurable) and §12.20 (payout VAT uses R_vat).
+    docs/calculation.md#rounding-rules (default HALF_UP, configurable) and
+    docs/payouts.md#payout-amount (payout VAT uses R_vat).
     """
     return _round(value, RoundingMode(mode))
 
@@ -111,7 +115,9 @@ def round_vat(value: Fraction, mode: RoundingMode = RoundingMode.HALF_UP) -> int
 def round_allocation(value: Fraction) -> int:
     """Pro-rata allocations (the fee share charged to the tax-free part) are always HALF_UP.
 
-    domain.md §12.2 ("allocations HALF_UP") and §12.6 / §7.4 (`R_half_up` in settlementTaxFree).
+    docs/calculation.md#rounding-rules ("allocations HALF_UP") and
+    docs/calculation.md#tax-free-settlement / docs/calculation.md#amounts (`R_half_up` in
+    settlementTaxFree).
     """
     return _round(value, RoundingMode.HALF_UP)
 
@@ -204,7 +210,7 @@ class Discount:
     """`CreatePlatformOrder(Cancel)TransferBodyDiscount`: a discount entry and its share policy.
 
     On an order line `amount`/`tax_free_amount` are totals for the line, not per unit
-    (domain.md §12.8).
+    (docs/calculation.md#order-input).
     """
 
     share_policy_id: str
@@ -226,7 +232,7 @@ class AdditionalFee:
 @dataclass(frozen=True)
 class Product:
     """`CreatePlatformOrderTransferBodyProduct`: `amount` and `tax_free_amount` are UNIT prices
-    (domain.md §12.7)."""
+    (docs/calculation.md#order-input)."""
 
     id: str
     name: str
@@ -265,12 +271,12 @@ class OrderLine:
 @dataclass(frozen=True)
 class Order:
     """The amount-relevant part of `CreatePlatformOrderTransferBody` — and, after cancellations,
-    the *remaining* order (§7.6 computes cancels from it).
+    the *remaining* order (docs/calculation.md#cancellations computes cancels from it).
 
     Exactly one of `order_amount` (orderDetail.orderAmount) and `order_lines`
     (orderDetail.orderLines) is set. `discounts` / `additional_fees` are the order-level lists;
     `tax_free_amount` is the body's order tax-free total, which overrides the lines' sum
-    (domain.md §12.7).
+    (docs/calculation.md#order-input).
     """
 
     order_amount: int | None = None
@@ -303,7 +309,8 @@ class Order:
 
     @property
     def order_tax_free(self) -> int:
-        """domain.md §12.7: the body's taxFreeAmount if given, else Σ unit tax-free × quantity."""
+        """docs/calculation.md#order-input: the body's taxFreeAmount if given, else Σ unit tax-free
+        × quantity."""
         if self.tax_free_amount is not None:
             return self.tax_free_amount
         return sum(line.order_tax_free for line in self.lines)
@@ -331,8 +338,8 @@ class Cancellation:
     """The amount-relevant part of `CreatePlatformOrderCancelTransferBody`.
 
     At most one of `order_amount`, `order_lines`, `all`; none of them means `all`
-    (domain.md §12.5). With `all`, everything remaining is cancelled and `discounts` /
-    `tax_free_amount` are ignored (the SDK always sends a `discounts` list).
+    (docs/calculation.md#cancellations). With `all`, everything remaining is cancelled and
+    `discounts` / `tax_free_amount` are ignored (the SDK always sends a `discounts` list).
     """
 
     order_amount: int | None = None
@@ -465,8 +472,9 @@ class CancellationSettlement:
 
 
 # ---------------------------------------------------------------------------------------------
-# Errors — one class per violation; `error_type` is the SDK discriminator (domain.md §7.4, §7.6,
-# §11). Attribute names follow the SDK error fields in snake_case; graphqlIds are the API's job.
+# Errors — one class per violation; `error_type` is the SDK discriminator
+# (docs/calculation.md#amounts, docs/calculation.md#cancellations, docs/api.md#errors). Attribute
+# names follow the SDK error fields in snake_case; graphqlIds are the API's job.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -501,7 +509,8 @@ class AdditionalFeePoliciesNotFoundError(CalculationError):
 
 
 class ContractFixedAmountFeeCurrencyMismatchedError(CalculationError):
-    """A FIXED_AMOUNT platform fee (KRW) on a non-KRW transfer (domain.md §4, §12.4)."""
+    """A FIXED_AMOUNT platform fee (KRW) on a non-KRW transfer (docs/calculation.md#policies,
+    docs/calculation.md#fixed-amount-fees)."""
 
     error_type = (
         "PLATFORM_CONTRACT_PLATFORM_FIXED_AMOUNT_FEE_CURRENCY_AND_SETTLEMENT_CURRENCY_MISMATCHED"
@@ -514,7 +523,8 @@ class ContractFixedAmountFeeCurrencyMismatchedError(CalculationError):
 
 
 class AdditionalFixedAmountFeeCurrencyMismatchedError(CalculationError):
-    """A FIXED_AMOUNT additional fee (KRW) on a non-KRW transfer (domain.md §4, §12.4)."""
+    """A FIXED_AMOUNT additional fee (KRW) on a non-KRW transfer (docs/calculation.md#policies,
+    docs/calculation.md#fixed-amount-fees)."""
 
     error_type = "PLATFORM_ADDITIONAL_FIXED_AMOUNT_FEE_CURRENCY_AND_SETTLEMENT_CURRENCY_MISMATCHED"
 
@@ -537,7 +547,7 @@ class ProductIdDuplicatedError(CalculationError):
 
 class SettlementAmountExceededError(CalculationError):
     """`PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED`; the subclass says which amount (its `kind` goes into
-    the error's `message`, because `type` must stay this string for the SDK, domain.md §11)."""
+    the error's `message`, because `type` must stay this string for the SDK, docs/api.md#errors)."""
 
     error_type = "PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED"
     kind: ClassVar[str] = ""
@@ -673,7 +683,7 @@ class CancellableDiscountTaxFreeAmountExceededError(_CancellableDiscountError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Order validation (domain.md §7.4 "Order-transfer validations", amount part)
+# Order validation (docs/calculation.md#amounts "Order-transfer validations", amount part)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -699,7 +709,8 @@ def check_manual_settlement(amount: int, tax_free_amount: int) -> None:
 
 
 def _check_policies(order: Order, terms: SettlementTerms, currency: str) -> None:
-    """Policies exist (404s), then KRW-only fixed amounts (domain.md §4, §12.4, §12.31)."""
+    """Policies exist (404s), then KRW-only fixed amounts (docs/calculation.md#policies,
+    docs/calculation.md#fixed-amount-fees, docs/calculation.md#foreign-currencies)."""
     missing_shares = sorted(
         {d.share_policy_id for d in order.all_discounts()} - set(terms.discount_share_policies)
     )
@@ -720,7 +731,7 @@ def _check_policies(order: Order, terms: SettlementTerms, currency: str) -> None
 
 def _check_structure(order: Order) -> None:
     """Unique product ids; a share policy at most once per discount list (so a cancel can name
-    "the" remaining discount of a policy, domain.md §7.6)."""
+    "the" remaining discount of a policy, docs/calculation.md#cancellations)."""
     seen: set[str] = set()
     for line in order.lines:
         if line.product.id in seen:
@@ -740,7 +751,8 @@ def _check_amounts(
     discounts: Sequence[Discount],
     product_id: str | None,
 ) -> None:
-    """The four PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED kinds of domain.md §7.4 for one scope."""
+    """The four PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED kinds of docs/calculation.md#amounts for one
+    scope."""
     for d in discounts:
         if d.tax_free_amount > d.amount:
             raise DiscountTaxFreeExceedsDiscountError(d.tax_free_amount, d.amount, product_id)
@@ -763,7 +775,8 @@ def _check_order_amounts(order: Order) -> None:
 
 
 def validate_order(order: Order, terms: SettlementTerms, *, currency: str = KRW) -> None:
-    """Refuse an order the arithmetic cannot settle (domain.md §7.4 validations, §12.4, §12.31).
+    """Refuse an order the arithmetic cannot settle (docs/calculation.md#amounts validations,
+    docs/calculation.md#fixed-amount-fees, docs/calculation.md#foreign-currencies).
 
     Order of checks: policies exist → fixed-amount fees are KRW-only → product ids unique →
     amount sanity per line, then for the whole transfer.
@@ -774,7 +787,7 @@ def validate_order(order: Order, terms: SettlementTerms, *, currency: str = KRW)
 
 
 # ---------------------------------------------------------------------------------------------
-# Amount computation (domain.md §7.4)
+# Amount computation (docs/calculation.md#amounts)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -788,25 +801,27 @@ class _Context:
 
     @property
     def vat_applies(self) -> bool:
-        """domain.md §12.31: VAT logic applies to KRW only."""
+        """docs/calculation.md#foreign-currencies: VAT logic applies to KRW only."""
         return self.currency == KRW
 
 
 def fee_of(base: int, rate: int, mode: RoundingMode = RoundingMode.HALF_UP) -> int:
     """A FIXED_RATE fee or a discount share: R_fee(base × rate / 100 000).
 
-    domain.md §7.4, §4 and §12.2.
+    docs/calculation.md#amounts, docs/calculation.md#policies, docs/calculation.md#rounding-rules.
     """
     return round_fee(Fraction(base * rate, MILLI_PERCENT_100), mode)
 
 
 def payment_vat_of(taxable_payment: int, mode: RoundingMode = RoundingMode.HALF_UP) -> int:
-    """VAT inside a VAT-inclusive payment: R_vat(taxable / 11) (domain.md §12.2, §7.4)."""
+    """VAT inside a VAT-inclusive payment: R_vat(taxable / 11) (docs/calculation.md#rounding-rules,
+    docs/calculation.md#amounts)."""
     return round_vat(Fraction(taxable_payment, PAYMENT_VAT_DIVISOR), mode)
 
 
 def fee_vat_of(fee: int, mode: RoundingMode = RoundingMode.HALF_UP) -> int:
-    """VAT on top of a fee: R_vat(fee / 10) (domain.md §7.4, §12.2)."""
+    """VAT on top of a fee: R_vat(fee / 10) (docs/calculation.md#amounts,
+    docs/calculation.md#rounding-rules)."""
     return round_vat(Fraction(fee, FEE_VAT_DIVISOR), mode)
 
 
@@ -819,10 +834,12 @@ def settlement_tax_free_of(
     deductions: int,
     settlement: int,
 ) -> int:
-    """Tax-free net revenue minus its pro-rata share of the fee deductions (domain.md §12.6, §7.4).
+    """Tax-free net revenue minus its pro-rata share of the fee deductions
+    (docs/calculation.md#tax-free-settlement, docs/calculation.md#amounts).
 
-    `paymentVatBurden` is not a deduction here: it reduces only the taxable part (§12.6). The
-    result is clamped to [0, max(settlement, 0)]; it is 0 when `order − discountShare = 0`.
+    `paymentVatBurden` is not a deduction here: it reduces only the taxable part
+    (docs/calculation.md#tax-free-settlement). The result is clamped to [0, max(settlement, 0)]; it
+    is 0 when `order − discountShare = 0`.
     """
     revenue = order - discount_share
     if revenue <= 0:
@@ -833,7 +850,8 @@ def settlement_tax_free_of(
 
 
 def _discount_settlement(d: Discount, ctx: _Context) -> DiscountSettlement:
-    """Partner share per entry, rounded per entry (domain.md §4, §12.3)."""
+    """Partner share per entry, rounded per entry (docs/calculation.md#policies,
+    docs/calculation.md#scope)."""
     rate = ctx.terms.discount_share_policies[d.share_policy_id].partner_share_rate
     return DiscountSettlement(
         share_policy_id=d.share_policy_id,
@@ -845,8 +863,9 @@ def _discount_settlement(d: Discount, ctx: _Context) -> DiscountSettlement:
 
 
 def _fee_amount(fee: Fee, *, base: int, order: int, ctx: _Context) -> int:
-    """One fee: FIXED_RATE on the base (§12.1); FIXED_AMOUNT once, and only while the scope's
-    order is > 0, so it is refunded exactly when a cancel empties the order (§12.4, §12.5)."""
+    """One fee: FIXED_RATE on the base (docs/calculation.md#fee-base); FIXED_AMOUNT once, and only
+    while the scope's order is > 0, so it is refunded exactly when a cancel empties the order
+    (docs/calculation.md#fixed-amount-fees, docs/calculation.md#cancellations)."""
     if fee.type is FeeType.FIXED_RATE:
         assert fee.rate is not None
         return fee_of(base, fee.rate, ctx.fee_rounding)
@@ -857,7 +876,8 @@ def _fee_amount(fee: Fee, *, base: int, order: int, ctx: _Context) -> int:
 def _additional_fee_settlement(
     entry: AdditionalFee, *, base: int, order: int, ctx: _Context
 ) -> AdditionalFeeSettlement:
-    """One additional fee entry and its VAT, rounded per entry (domain.md §7.4, §12.3, §12.4)."""
+    """One additional fee entry and its VAT, rounded per entry (docs/calculation.md#amounts,
+    docs/calculation.md#scope, docs/calculation.md#fixed-amount-fees)."""
     policy = ctx.terms.additional_fee_policies[entry.policy_id]
     amount = _fee_amount(policy.fee, base=base, order=order, ctx=ctx)
     vat = 0
@@ -876,12 +896,14 @@ def _amount_object(
     transfer_level: bool,
     ctx: _Context,
 ) -> tuple[SettlementAmount, tuple[AdditionalFeeSettlement, ...]]:
-    """One `PlatformOrderSettlementAmount` (a line, or the whole transfer) — domain.md §7.4.
+    """One `PlatformOrderSettlementAmount` (a line, or the whole transfer) —
+    docs/calculation.md#amounts.
 
-    `inherited_fees` are the line entries already computed with their line's base; `own_fees`
-    are computed here with this object's base (§7.4 "base = the line's order for line entries,
-    the transfer's order for order-level entries"). The platform fee and every VAT are computed on
-    this object's totals (§12.3); a FIXED_AMOUNT platform fee only on the transfer (§12.4).
+    `inherited_fees` are the line entries already computed with their line's base; `own_fees` are
+    computed here with this object's base (docs/calculation.md#amounts "base = the line's order for
+    line entries, the transfer's order for order-level entries"). The platform fee and every VAT are
+    computed on this object's totals (docs/calculation.md#scope); a FIXED_AMOUNT platform fee only
+    on the transfer (docs/calculation.md#fixed-amount-fees).
     """
     contract = ctx.terms.contract
     discount = sum(d.amount for d in discounts)
@@ -942,7 +964,8 @@ def _amount_object(
 
 
 def _compute(order: Order, ctx: _Context) -> OrderSettlement:
-    """Line objects from their own entries; the transfer object from all entries (§7.4 Scope)."""
+    """Line objects from their own entries; the transfer object from all entries
+    (docs/calculation.md#amounts Scope)."""
     line_results: list[OrderLineSettlement] = []
     for line in order.lines:
         discounts = tuple(_discount_settlement(d, ctx) for d in line.discounts)
@@ -992,14 +1015,17 @@ def calculate_order(
     fee_rounding: RoundingMode = RoundingMode.HALF_UP,
     vat_rounding: RoundingMode = RoundingMode.HALF_UP,
 ) -> OrderSettlement:
-    """Validate an order and compute its full amount breakdown (domain.md §7.4).
+    """Validate an order and compute its full amount breakdown (docs/calculation.md#amounts).
 
-    Implements §12.1 (fee base, default ORDER), §12.2 (R_fee / R_vat, default HALF_UP; payment VAT
-    = taxable / 11), §12.3 (shares and additional fees rounded per entry; platform fee and VATs on
-    each amount object's totals), §12.4 (FIXED_AMOUNT platform fee once per transfer, not on
-    lines; fixed additional fee once per entry), §12.6 (settlementTaxFree), §12.7 (unit tax-free
-    amounts, body override), §12.8 (line discounts are line totals) and §12.31 (no VAT outside
-    KRW; fixed amounts are KRW-only).
+    Implements docs/calculation.md#fee-base (fee base, default ORDER),
+    docs/calculation.md#rounding-rules (R_fee / R_vat, default HALF_UP; payment VAT = taxable / 11),
+    docs/calculation.md#scope (shares and additional fees rounded per entry; platform fee and VATs
+    on each amount object's totals), docs/calculation.md#fixed-amount-fees (FIXED_AMOUNT platform
+    fee once per transfer, not on lines; fixed additional fee once per entry),
+    docs/calculation.md#tax-free-settlement (settlementTaxFree), docs/calculation.md#order-input
+    (unit tax-free amounts, body override), docs/calculation.md#order-input (line discounts are line
+    totals) and docs/calculation.md#foreign-currencies (no VAT outside KRW; fixed amounts are
+    KRW-only).
     """
     ctx = _context(terms, currency, fee_base, fee_rounding, vat_rounding)
     validate_order(order, terms, currency=currency)
@@ -1007,7 +1033,7 @@ def calculate_order(
 
 
 # ---------------------------------------------------------------------------------------------
-# Cancellation (domain.md §7.6, §12.5)
+# Cancellation (docs/calculation.md#cancellations)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -1031,7 +1057,8 @@ def _split_discounts(
     requested: tuple[Discount, ...],
     product_id: str | None,
 ) -> tuple[tuple[Discount, ...], tuple[Discount, ...]]:
-    """(cancelled, left) per share policy of one discount list, with the §7.6 discount checks."""
+    """(cancelled, left) per share policy of one discount list, with the
+    docs/calculation.md#cancellations discount checks."""
     by_policy = {d.share_policy_id: d for d in remaining}
     seen: set[str] = set()
     for d in requested:
@@ -1067,7 +1094,8 @@ def _split_discounts(
 def _split_lines(
     remaining: Order, requests: tuple[CancelOrderLine, ...]
 ) -> tuple[tuple[OrderLine, ...], tuple[OrderLine, ...]]:
-    """(cancelled, left) order lines with the §7.6 product / quantity / line-discount checks."""
+    """(cancelled, left) order lines with the docs/calculation.md#cancellations product / quantity /
+    line-discount checks."""
     by_product: dict[str, CancelOrderLine] = {}
     lines = {line.product.id for line in remaining.lines}
     for request in requests:
@@ -1114,7 +1142,8 @@ class _Split:
 
 
 def _split(remaining: Order, cancellation: Cancellation) -> _Split:
-    """The cancelled part and what is kept of lines/discounts, with the structural §7.6 checks."""
+    """The cancelled part and what is kept of lines/discounts, with the structural
+    docs/calculation.md#cancellations checks."""
     by_lines = cancellation.order_lines is not None
     if by_lines and remaining.order_lines is None:
         raise OrderDetailMismatchedError("orderLines given for an orderAmount transfer")
@@ -1141,7 +1170,8 @@ def _after(remaining: Order, split: _Split) -> Order:
     order_amount = None
     if remaining.order_amount is not None:
         order_amount = remaining.order_amount - split.cancelled.order
-    # Keep the tax-free total implicit (Σ lines) unless someone overrode it (§12.7).
+    # Keep the tax-free total implicit (Σ lines) unless someone overrode it
+    # (docs/calculation.md#order-input).
     tax_free_amount = None
     if remaining.tax_free_amount is not None or split.cancelled.tax_free_amount is not None:
         tax_free_amount = remaining.order_tax_free - split.cancelled.order_tax_free
@@ -1165,14 +1195,14 @@ def _payment_parts(order: Order) -> tuple[int, int]:
 def apply_cancellation(remaining: Order, cancellation: Cancellation) -> Order:
     """Validate a cancel request against the remaining order and return what remains after it.
 
-    Checks, in this order (domain.md §7.6 table): already fully cancelled → orderDetail kind
-    mismatch → product ids duplicated / not found → per line: quantity ≤ remaining, then its
-    discounts (policy repeated / not on the line / amount and tax-free ≤ remaining) → the same
-    for the order-level discounts → the cancelled part is itself a valid order (discount ≤
+    Checks, in this order (docs/calculation.md#cancellations table): already fully cancelled →
+    orderDetail kind mismatch → product ids duplicated / not found → per line: quantity ≤ remaining,
+    then its discounts (policy repeated / not on the line / amount and tax-free ≤ remaining) → the
+    same for the order-level discounts → the cancelled part is itself a valid order (discount ≤
     cancelled order, …: PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED) → its taxable and tax-free payment
     parts ≤ what is left (PLATFORM_CANCELLABLE_AMOUNT_EXCEEDED) → what remains is a valid order
-    (e.g. a line's remaining discount ≤ its remaining order). A missing orderDetail or `all`
-    cancels everything remaining (§12.5).
+    (e.g. a line's remaining discount ≤ its remaining order). A missing orderDetail or `all` cancels
+    everything remaining (docs/calculation.md#cancellations).
     """
     if is_fully_cancelled(remaining):
         raise OrderTransferAlreadyCancelledError()
@@ -1196,7 +1226,8 @@ def apply_cancellation(remaining: Order, cancellation: Cancellation) -> Order:
 
 
 def remaining_order(original: Order, cancellations: Iterable[Cancellation]) -> Order:
-    """The order left after applying the registered cancels in order (domain.md §7.6)."""
+    """The order left after applying the registered cancels in order
+    (docs/calculation.md#cancellations)."""
     remaining = original
     for cancellation in cancellations:
         remaining = apply_cancellation(remaining, cancellation)
@@ -1243,11 +1274,12 @@ def calculate_cancellation(
 ) -> CancellationSettlement:
     """An ORDER_CANCEL transfer: amounts(remaining before) − amounts(remaining after).
 
-    domain.md §12.5 / §7.6: both sides use the original transfer's terms (pass the snapshot the
-    original was computed with), so a sequence of partial cancels sums exactly to the original,
-    FIXED_AMOUNT fees are refunded only when the remaining order reaches 0 (§12.4) and rounding
-    never drifts. Results are positive magnitudes of what is reversed; a missing orderDetail
-    means `all`. Validation as in `apply_cancellation`.
+    docs/calculation.md#cancellations: both sides use the original transfer's terms (pass the
+    snapshot the original was computed with), so a sequence of partial cancels sums exactly to the
+    original, FIXED_AMOUNT fees are refunded only when the remaining order reaches 0
+    (docs/calculation.md#fixed-amount-fees) and rounding never drifts. Results are positive
+    magnitudes of what is reversed; a missing orderDetail means `all`. Validation as in
+    `apply_cancellation`.
     """
     ctx = _context(terms, currency, fee_base, fee_rounding, vat_rounding)
     _check_policies(remaining, terms, currency)

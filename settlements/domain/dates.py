@@ -1,4 +1,5 @@
-"""Settlement dates (정산일 계산): business-day calendar and contract cycle (domain.md §3.2–§3.3).
+"""Settlement dates (정산일 계산): business-day calendar and contract cycle
+(docs/dates.md#business-days, docs/dates.md#settlement-date).
 
 `settlement_date()` turns a settlement start date, a contract's settlement cycle (lagDays, method,
 datePolicy) and the platform setting `adjustSettlementDateAfterHolidayIfEarlier` into the
@@ -30,7 +31,7 @@ MAX_SHIFT_DAYS = 366  # a business day is always found well within a year
 
 
 class DatePolicy(StrEnum):
-    """기준일: how a cycle date that is not a business day is moved (domain.md §3.1)."""
+    """기준일: how a cycle date that is not a business day is moved (docs/dates.md#date-policy)."""
 
     HOLIDAY_BEFORE = "HOLIDAY_BEFORE"  # 공휴일 전 영업일: back to the previous business day
     HOLIDAY_AFTER = "HOLIDAY_AFTER"  # 공휴일 후 영업일: forward to the next business day
@@ -94,7 +95,8 @@ class SettlementCycle:
 
 
 class SettlementDateEarlierThanStartDateError(Exception):
-    """An explicit settlementDate before the settlement start date (domain.md §3.3 step 1)."""
+    """An explicit settlementDate before the settlement start date
+    (docs/dates.md#step-1-explicit-date)."""
 
     error_type: ClassVar[str] = "PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE"
     refusal: ClassVar[str] = "invalid"  # a core.errors.Kind value
@@ -109,7 +111,7 @@ class SettlementDateEarlierThanStartDateError(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# Business-day calendar (domain.md §3.2, §12.9)
+# Business-day calendar (docs/dates.md#business-days)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -117,8 +119,8 @@ class SettlementDateEarlierThanStartDateError(Exception):
 def korean_public_holidays(year: int) -> frozenset[date]:
     """Statutory Korean public holidays of one year, from the `holidays` package (PUBLIC category).
 
-    Includes Seollal/Chuseok (lunar), substitute holidays (대체공휴일), election days and
-    temporary holidays (임시공휴일). Every day domain.md §3.2 lists for 2025 and 2026 is in
+    Includes Seollal/Chuseok (lunar), substitute holidays (대체공휴일), election days and temporary
+    holidays (임시공휴일). Every day docs/dates.md#business-days lists for 2025 and 2026 is in
     holidays 0.109 (pinned by tests/settlements/test_dates.py), so no supplementary table is
     needed; days the package lacks (e.g. a temporary holiday announced at short notice) are
     passed in as `BusinessCalendar(extra_closed_days=...)` from the admin-maintained table.
@@ -128,8 +130,8 @@ def korean_public_holidays(year: int) -> frozenset[date]:
 
 class BusinessCalendar:
     """Bank business days (영업일): Monday–Friday, not a public holiday, not an extra closed day,
-    and — per the two settings of domain.md §12.9 — not 05-01 (근로자의 날/노동절) and not 12-31
-    (bank year-end closing). Both settings default to True (closed).
+    and — per the two settings of docs/dates.md#business-days — not 05-01 (근로자의 날/노동절)
+    and not 12-31 (bank year-end closing). Both settings default to True (closed).
 
     Since 2026 the package lists 05-01 (노동절) as a statutory holiday; a statutory holiday is
     closed whatever `may_1_closed` says, the setting only matters in years where it is not.
@@ -148,7 +150,8 @@ class BusinessCalendar:
         self._closed_by_year: dict[int, frozenset[date]] = {}
 
     def closed_days(self, year: int) -> frozenset[date]:
-        """Weekday closures of `year` (public holidays ∪ extra days ∪ the §12.9 settings)."""
+        """Weekday closures of `year` (public holidays ∪ extra days ∪ the
+        docs/dates.md#business-days settings)."""
         cached = self._closed_by_year.get(year)
         if cached is None:
             days = set(korean_public_holidays(year))
@@ -161,7 +164,8 @@ class BusinessCalendar:
         return cached
 
     def is_business_day(self, day: date) -> bool:
-        """domain.md §3.2: `weekday < 5 and day not in holidays` (+ §12.9 settings)."""
+        """docs/dates.md#business-days: `weekday < 5 and day not in holidays` (+
+        docs/dates.md#business-days settings)."""
         return day.weekday() < 5 and day not in self.closed_days(day.year)
 
     def _step_to_business_day(self, day: date, step: int) -> date:
@@ -178,8 +182,8 @@ class BusinessCalendar:
         return self._step_to_business_day(day, -1)
 
     def shift(self, day: date, policy: DatePolicy) -> date:
-        """domain.md §3.3 step 4: CALENDAR_DAY unchanged; HOLIDAY_BEFORE steps −1 day and
-        HOLIDAY_AFTER +1 day while the day is not a business day."""
+        """docs/dates.md#step-4-holiday-shift: CALENDAR_DAY unchanged; HOLIDAY_BEFORE steps −1 day
+        and HOLIDAY_AFTER +1 day while the day is not a business day."""
         policy = DatePolicy(policy)
         if policy is DatePolicy.HOLIDAY_BEFORE:
             return self.business_day_on_or_before(day)
@@ -189,13 +193,13 @@ class BusinessCalendar:
 
 
 # ---------------------------------------------------------------------------------------------
-# Cycle dates (domain.md §3.3, §12.10, §12.11)
+# Cycle dates (docs/dates.md#settlement-date, docs/dates.md#month-end-clamping)
 # ---------------------------------------------------------------------------------------------
 
 
 def clamped_day(year: int, month: int, day: int) -> date:
     """`day` of the month, clamped to the month end: 29/30/31 ⇒ last day, Feb 29 ⇒ Feb 28 in
-    non-leap years (domain.md §12.11)."""
+    non-leap years (docs/dates.md#month-end-clamping)."""
     return date(year, month, min(day, monthrange(year, month)[1]))
 
 
@@ -205,8 +209,8 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
 
 
 def cycle_date(base: date, cycle: SettlementCycle) -> date:
-    """domain.md §3.3 step 3: the first date ≥ `base` matching the cycle method (the *raw* date,
-    before any holiday shift — §12.10)."""
+    """docs/dates.md#step-3-cycle-date: the first date ≥ `base` matching the cycle method (the *raw*
+    date, before any holiday shift — docs/dates.md#settlement-date)."""
     if cycle.method is CycleType.DAILY:
         return base
     if cycle.method is CycleType.WEEKLY:
@@ -238,16 +242,18 @@ def settlement_date(
     adjust_after_holiday_if_earlier: bool = False,
     explicit: date | None = None,
 ) -> date:
-    """The settlementDate of a transfer (domain.md §3.3, §12.10).
+    """The settlementDate of a transfer (docs/dates.md#settlement-date).
 
     1. An explicit date is used verbatim (no holiday shift); one earlier than `start` raises
        `SettlementDateEarlierThanStartDateError`.
     2. base = start + lagDays (calendar days).
-    3. raw = the first date ≥ base matching the method (`cycle_date`; §12.11 month-end clamping).
-    4. final = shift(raw, datePolicy) — the shift comes after the selection (§12.10).
+    3. raw = the first date ≥ base matching the method (`cycle_date`;
+       docs/dates.md#month-end-clamping month-end clamping).
+    4. final = shift(raw, datePolicy) — the shift comes after the selection
+       (docs/dates.md#settlement-date).
     5. If final ≤ start and `adjust_after_holiday_if_earlier` (setting, default False):
        final = shift(raw, HOLIDAY_AFTER). If the setting is False and final < start: clamp to
-       start (§12.10).
+       start (docs/dates.md#settlement-date).
     """
     if explicit is not None:
         if explicit < start:

@@ -33,7 +33,8 @@ class PartnerSettlementStatus(models.TextChoices):
     CANCELLED = "CANCELLED", _("지급 취소")
 
 
-# domain.md §8.1, §12.19: what a payout may take, what may be deleted, manual transitions.
+# docs/statuses.md#partner-settlements, docs/payouts.md#payout-lifecycle: what a payout may take,
+# what may be deleted, manual transitions.
 PAYABLE_SETTLEMENT_STATUSES = (
     PartnerSettlementStatus.PAYOUT_PREPARED,
     PartnerSettlementStatus.PAYOUT_FAILED,
@@ -72,10 +73,11 @@ MANUAL_SETTLEMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
 OPEN_BUCKET_STATUS = "OPEN"
 
 
-# domain.md §7.3, §8.2: from SETTLED on, a transfer follows its partner settlement through the
-# payout. That status is read from the settlement, not written to every transfer row: paying a day
-# of 10^6 transfers updates its few thousand settlements only. A payout that fails or is
-# cancelled leaves the settlement PAYOUT_FAILED / CANCELLED, and its transfers SETTLED again.
+# docs/statuses.md#transfer-statuses, docs/payouts.md#payout-lifecycle: from SETTLED on, a transfer
+# follows its partner settlement through the payout. That status is read from the settlement, not
+# written to every transfer row: paying a day of 10^6 transfers updates its few thousand settlements
+# only. A payout that fails or is cancelled leaves the settlement PAYOUT_FAILED / CANCELLED, and its
+# transfers SETTLED again.
 SETTLEMENT_TRANSFER_STATUS: dict[str, str] = {
     PartnerSettlementStatus.CONFIRMED: TransferStatus.PAYOUT_CONFIRMED,
     PartnerSettlementStatus.PAYOUT_SCHEDULED: TransferStatus.IN_PAYOUT,

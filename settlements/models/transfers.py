@@ -26,10 +26,10 @@ from settlements.models.statuses import SETTLEMENT_TRANSFER_STATUS, TransferStat
 
 
 def settled_q(today: date | None = None) -> Q:
-    """Transfers that have reached SETTLED (domain.md §7.3): stored so (created on or after their
-    settlement date), or IN_PROCESS whose settlement date has come. The second is not written
-    back: moving 10^6 rows a day from IN_PROCESS to SETTLED was a 30 s UPDATE of the widest
-    table, for a fact the date already states. "Today" is the KST date."""
+    """Transfers that have reached SETTLED (docs/statuses.md#transfer-statuses): stored so (created
+    on or after their settlement date), or IN_PROCESS whose settlement date has come. The second is
+    not written back: moving 10^6 rows a day from IN_PROCESS to SETTLED was a 30 s UPDATE of the
+    widest table, for a fact the date already states. "Today" is the KST date."""
     today = today or timezone.localdate()
     return Q(stored_status=TransferStatus.SETTLED) | Q(
         stored_status=TransferStatus.IN_PROCESS, settlement_date__lte=today

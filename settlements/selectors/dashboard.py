@@ -20,11 +20,7 @@ from settlements.models import (
 )
 
 _ORDER = Q(type=TransferType.ORDER)
-
-
 _CANCEL = Q(type=TransferType.ORDER_CANCEL)
-
-
 _MANUAL = Q(type=TransferType.MANUAL)
 
 

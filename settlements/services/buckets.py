@@ -38,8 +38,6 @@ from settlements.services.sql import id_chunk
 
 # pg_advisory_xact_lock key shared by every process that writes partner settlements.
 SETTLEMENT_LOCK_KEY = 0x5E77_1E_0001
-
-
 Key = tuple[bool, int, date, str, str, int]  # is_for_test, partner, date, type, currency, contract
 
 
@@ -94,8 +92,9 @@ def new_settlement(key: Key, status: str, now: datetime) -> PartnerSettlement:
 
 
 def transfer_key(transfer: Transfer) -> Key:
-    """The aggregation key of a transfer (domain.md §8.1): MANUAL transfers settle without a
-    contract, so their contract part is 0 like the buckets' `Coalesce(contract, 0)`."""
+    """The aggregation key of a transfer (docs/statuses.md#partner-settlements): MANUAL transfers
+    settle without a contract, so their contract part is 0 like the buckets' `Coalesce(contract,
+    0)`."""
     contract = 0 if transfer.type == TransferType.MANUAL else (transfer.contract_id or 0)
     return (
         transfer.is_for_test,

@@ -56,8 +56,9 @@ from settlements.services.sql import (
 
 @transaction.atomic
 def transfers_advance_statuses(*, today: date | None = None) -> dict[str, int]:
-    """SCHEDULED -> IN_PROCESS once the settlement start date is reached (domain.md §7.3,
-    §12.17): from then on the amounts and the date are final. "Today" is the KST date.
+    """SCHEDULED -> IN_PROCESS once the settlement start date is reached
+    (docs/statuses.md#transfer-statuses, docs/statuses.md#gathering): from then on the amounts and
+    the date are final. "Today" is the KST date.
 
     IN_PROCESS -> SETTLED is not written: it follows from the settlement date alone
     (models.settled_q, Transfer.status), so the day's transfers are never rewritten for
@@ -277,7 +278,8 @@ def _transfer_count(settlement_ids: Sequence[int]) -> int:
 
 def _prepared_settlements(keys: set[Key], dates: Sequence[date]) -> dict[Key, int]:
     """key -> the PAYOUT_PREPARED settlement with the lowest id, for these keys. A WITHHELD,
-    FAILED, … settlement with the same key is never joined (domain.md §8.1, §12.18)."""
+    FAILED, … settlement with the same key is never joined (docs/statuses.md#partner-settlements,
+    docs/statuses.md#aggregation-key)."""
     targets: dict[Key, int] = {}
     if not keys:
         return targets
@@ -298,7 +300,8 @@ def _prepared_settlements(keys: set[Key], dates: Sequence[date]) -> dict[Key, in
 
 def _transfer_contract_key() -> Case:
     """The contract part of the aggregation key: only ORDER/ORDER_CANCEL settle per contract
-    (domain.md §8.1); 0 stands for "no contract" so the key compares with `=` in SQL."""
+    (docs/statuses.md#partner-settlements); 0 stands for "no contract" so the key compares with `=`
+    in SQL."""
     return Case(
         When(type=TransferType.MANUAL, then=Value(0)),
         default=Coalesce("contract_id", Value(0)),
@@ -436,8 +439,8 @@ def _assign_and_total(
 def recompute_totals(settlement_ids: Sequence[int], now: datetime) -> None:
     """One UPDATE ... FROM (aggregate): totals, count and start-date range of the given
     settlements from their member transfers (field-wise SUM; ORDER_CANCEL amounts are positive
-    magnitudes, MANUAL amounts signed, domain.md §8.1). Settlements without members are not
-    touched here (see partner_settlements_recompute)."""
+    magnitudes, MANUAL amounts signed, docs/statuses.md#partner-settlements). Settlements without
+    members are not touched here (see partner_settlements_recompute)."""
     t, ps = quote(Transfer._meta.db_table), quote(PartnerSettlement._meta.db_table)
     sums = ", ".join(f"SUM({quote(c)}) AS {quote(c)}" for c in AMOUNT_COLUMNS)
     sets = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in AMOUNT_COLUMNS)
@@ -482,9 +485,10 @@ def _gather(
     today: date | None = None,
 ) -> int:
     """1. the distinct keys of the pending transfers (one GROUP BY);
-    2. per key, the PAYOUT_PREPARED settlement with the lowest id, or a new one (bulk_create of
-       only the missing rows — settlements are few compared to transfers); a WITHHELD/FAILED/…
-       settlement with the same key is never joined (domain.md §8.1, §12.18);
+    2. per key, the PAYOUT_PREPARED settlement with the lowest id, or a new one (bulk_create of only
+       the missing rows — settlements are few compared to transfers); a WITHHELD/FAILED/… settlement
+       with the same key is never joined (docs/statuses.md#partner-settlements,
+       docs/statuses.md#aggregation-key);
     3. one UPDATE assigning the transfers to their key's target, and the targets' totals brought
        up to date — on PostgreSQL in the same statement (the claimed rows' amounts are added),
        elsewhere by recomputing the targets from all their members (`_assign_and_total`).
@@ -586,7 +590,8 @@ def gather_created(transfers: Sequence[Transfer]) -> int:
 @transaction.atomic
 def gather_now_for(transfer_ids: Iterable[int]) -> int:
     """Gather just these transfers (by pk) — for manual transfers, whose partner settlement
-    appears immediately (domain.md §7.3, §8.1). Transfers that are not SETTLED are skipped."""
+    appears immediately (docs/statuses.md#transfer-statuses, docs/statuses.md#partner-settlements).
+    Transfers that are not SETTLED are skipped."""
     ids = sorted(set(transfer_ids))
     if not ids:
         return 0

@@ -49,6 +49,7 @@ from core.errors import (
 )
 from core.iterables import chunked
 from core.perf import gc_paused
+from partners.domain.banks import SUPPORTED_CURRENCIES
 from partners.models import Partner
 from policies import services as policy_services
 from policies.models import Contract, PlatformSetting
@@ -297,7 +298,7 @@ class _Planner:
                 wanted[Payment.Kind.PORT_ONE].add(request.payment_id)
             else:
                 wanted[Payment.Kind.EXTERNAL].add(request.payment_id)
-                if request.external_payment.currency in rules.SUPPORTED_CURRENCIES:
+                if request.external_payment.currency in SUPPORTED_CURRENCIES:  # else refused below
                     external[request.payment_id] = _external_values(
                         request.external_payment, self.source
                     )

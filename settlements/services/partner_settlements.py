@@ -50,7 +50,8 @@ def load_for_update(public_ids: list[str], is_for_test: bool) -> list[PartnerSet
 
 @transaction.atomic
 def partner_settlements_delete(*, public_ids: Sequence[str], is_for_test: bool) -> int:
-    """Delete settlements and hard-delete their member transfers; all or nothing (domain.md §8.1).
+    """Delete settlements and hard-delete their member transfers; all or nothing
+    (docs/statuses.md#partner-settlements).
 
     Refused when a settlement is not in a deletable status, or when a member ORDER transfer is
     the original of a cancel transfer that is not deleted with it (the cancel would lose its
@@ -101,7 +102,8 @@ def partner_settlement_set_status(
     *, settlement: PartnerSettlement, status: str, memo: str | None = None
 ) -> PartnerSettlement:
     """지급 보류 / 보류 해제 / 지급 제외 by staff, only along MANUAL_SETTLEMENT_TRANSITIONS
-    (domain.md §8.1). A settlement taken by a payout (CONFIRMED and later) cannot change here."""
+    (docs/statuses.md#partner-settlements). A settlement taken by a payout (CONFIRMED and later)
+    cannot change here."""
     lock_partner_settlements()
     current = PartnerSettlement.objects.select_for_update().get(pk=settlement.pk)
     if status not in MANUAL_SETTLEMENT_TRANSITIONS.get(current.status, ()):

@@ -1,6 +1,6 @@
 """Payments behind ORDER transfers: PortOne payments stored from the resolver or a webhook, the
-lookup that asks the resolver for one the local table does not have (domain.md §12.14), and
-payments from a file (other PGs' reports, or corrections). Nothing here decides amounts.
+lookup that asks the resolver for one the local table does not have (docs/calculation.md#payments),
+and payments from a file (other PGs' reports, or corrections). Nothing here decides amounts.
 """
 
 from __future__ import annotations

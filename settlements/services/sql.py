@@ -13,8 +13,6 @@ from django.db import connection
 # (7 per key); PostgreSQL gets its parameters inlined by psycopg's client-side binding, so one
 # statement can carry every key of a day.
 SQLITE_KEY_CHUNK = 4_000
-
-
 KEY_CHUNK = 50_000
 
 

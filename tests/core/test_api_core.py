@@ -1,4 +1,4 @@
-"""Wire rules shared by every endpoint (domain.md §1)."""
+"""Wire rules shared by every endpoint (docs/api.md#api-conventions)."""
 
 import json
 

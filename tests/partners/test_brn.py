@@ -1,4 +1,5 @@
-"""BRN normalisation and NTS check digit (anchors.md §7.1). Pure functions: no database."""
+"""BRN normalisation and NTS check digit (docs/partners.md#brn-check-digit). Pure functions: no
+database."""
 
 import pytest
 
@@ -8,7 +9,7 @@ from partners.domain.brn import check_digit, format_brn, is_valid_brn, normalize
 @pytest.mark.parametrize(
     ("raw", "valid"),
     [
-        # anchors §7.1 [measured] valid / invalid numbers
+        # docs/partners.md#brn-check-digit [measured] valid / invalid numbers
         ("120-81-47521", True),
         ("116-82-00276", True),
         ("134-86-72683", True),

@@ -1,7 +1,8 @@
 """Partner-verification providers against a local fake HTTP server (no database, no internet).
 
-The fake server speaks like the NTS status API (anchors.md §7.8) and like our account-holder
-contract (``HttpAccountHolderClient``'s docstring); the sandboxes are checked rule by rule.
+The fake server speaks like the NTS status API (docs/partners.md#business-verification) and like our
+account-holder contract (``HttpAccountHolderClient``'s docstring); the sandboxes are checked rule by
+rule.
 """
 
 from __future__ import annotations
@@ -720,7 +721,7 @@ def test_mask_account_number() -> None:
 
 
 # =============================================================================================
-# holder_matches (domain.md §12 rule 25)
+# holder_matches (docs/partners.md#account-holder-matching)
 # =============================================================================================
 
 

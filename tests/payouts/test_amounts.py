@@ -1,4 +1,4 @@
-"""payouts.domain.amounts: the payout split of domain.md §8.4 / §12.20, its worked examples,
+"""payouts.domain.amounts: the payout split of docs/payouts.md#payout-amount, its worked examples,
 and the property that the parts always add up."""
 
 from fractions import Fraction
@@ -58,7 +58,8 @@ def test_payout_amount_table_of_8_4(kwargs, amount, supply, vat, income, local):
 
 
 def test_payout_consequences_of_worked_example_3():
-    """domain.md §7.7: case A GROSS 42 300, case C NET 41 531, case A WHT 40 920."""
+    """docs/calculation.md#vat-payer-example: case A GROSS 42 300, case C NET 41 531, case A WHT 40
+    920."""
     a = calculate_payout(
         net_settlement=42_300, net_settlement_tax_free=0, partner_type=PartnerType.BUSINESS
     )
@@ -101,7 +102,7 @@ def test_gross_payout_keeps_the_tax_free_part_out_of_vat():
 
 
 def test_small_withholding_exemption_is_a_setting_default_off():
-    """domain.md §12.20: 소액부징수 (income tax < 1 000 won) only when switched on."""
+    """docs/payouts.md#payout-amount: 소액부징수 (income tax < 1 000 won) only when switched on."""
     kwargs = {"net_settlement": 30_000, "net_settlement_tax_free": 0, "partner_type": "WHT_PAYER"}
     assert calculate_payout(**kwargs, deduct_wht=True).amount == 30_000 - 900 - 90
     exempt = calculate_payout(**kwargs, deduct_wht=True, exempt_small_withholding=True)
@@ -123,7 +124,8 @@ def test_withholding_is_truncated_to_ten_won():
     deduct=st.booleans(),
 )
 def test_payout_parts_add_up(s, tax_free_share, partner_type, taxation_type, amount_type, deduct):
-    """domain.md §8.4: amount = supply + VAT + tax-free − withholding (when deducted)."""
+    """docs/payouts.md#payout-amount: amount = supply + VAT + tax-free − withholding (when
+    deducted)."""
     t = max(s, 0) * tax_free_share // 100
     p = calculate_payout(
         net_settlement=s,

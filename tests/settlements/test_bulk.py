@@ -164,7 +164,7 @@ def test_bulk_amounts_equal_the_single_services(setup):
     singles = {t.public_id: t for t in Transfer.objects.all()}
     assert [comparable(t) for t in planned] == [comparable(singles[r.id]) for r in rows]
     assert {t.status for t in planned} >= {"SETTLED", "SCHEDULED", "IN_PROCESS"}
-    assert planned[1].amount_settlement == 34_070  # domain.md §7.5
+    assert planned[1].amount_settlement == 34_070  # docs/calculation.md#worked-example-1
     assert planned[1].amount_settlement_tax_free == 24_929
     assert planned[9].snapshot["payment"]["orderName"] == "바뀐 주문명"
     assert planned[0].snapshot["payment"]["orderName"] == "주문"

@@ -1,5 +1,6 @@
-"""settlements.domain.calculation: worked examples of domain.md §7.4–§7.7 / §8.4, error cases, and
-Hypothesis properties for every identity of the amount model. No database."""
+"""settlements.domain.calculation: worked examples of docs/calculation.md#amounts,
+docs/calculation.md#vat-payer-example, docs/payouts.md#payout-amount, error cases, and Hypothesis
+properties for every identity of the amount model. No database."""
 
 from collections import Counter
 from dataclasses import fields
@@ -64,7 +65,8 @@ from settlements.domain.calculation import (
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
 
-# --- domain.md §7.5 terms: contract C1, policies P1 (50 %), P2 (0 %), fee F1 (5 %, PARTNER) ---
+# --- docs/calculation.md#worked-example-1 terms: contract C1, policies P1 (50 %), P2 (0 %), fee F1
+# (5 %, PARTNER) ---
 
 C1 = ContractTerms(Fee.fixed_rate(10_000), VatPayer.PARTNER, subtract_payment_vat_amount=False)
 TERMS = SettlementTerms(
@@ -93,7 +95,7 @@ def amounts_of(amount: SettlementAmount, *names: str) -> tuple[int, ...]:
 
 
 def test_worked_example_1_tax_free_items_line_and_order_discounts_additional_fee():
-    """domain.md §7.5."""
+    """docs/calculation.md#worked-example-1."""
     order = Order(
         order_lines=(
             line("A", 15_000, 2, tax_free=15_000),
@@ -154,7 +156,8 @@ SECTION_7_6_ORDER = Order(
 
 
 def test_worked_example_2_original_transfer():
-    """domain.md §7.6: order 14 000, share 500, VAT 1 182, settlement 11 960 (8 400 + 3 560)."""
+    """docs/calculation.md#cancellations: order 14 000, share 500, VAT 1 182, settlement 11 960 (8
+    400 + 3 560)."""
     result = calculate_order(SECTION_7_6_ORDER, TERMS)
     t = result.amount
     assert amounts_of(
@@ -165,7 +168,7 @@ def test_worked_example_2_original_transfer():
 
 
 def test_worked_example_2_partial_cancellation_is_before_minus_after():
-    """domain.md §7.6: cancel 2 × A with 400 of its P1 discount."""
+    """docs/calculation.md#cancellations: cancel 2 × A with 400 of its P1 discount."""
     cancel = Cancellation(order_lines=(CancelOrderLine("A", 2, (Discount("P1", 400),)),))
     result = calculate_cancellation(SECTION_7_6_ORDER, cancel, TERMS)
     c = result.cancel.amount
@@ -207,7 +210,8 @@ def test_worked_example_2_partial_cancellation_is_before_minus_after():
 def test_worked_example_3_vat_payer_and_subtract_payment_vat(
     vat_payer, subtract, fee_vat, additional_fee_vat, burden, settlement
 ):
-    """domain.md §7.7: order 50 000, fee 12 %, additional fee FIXED_AMOUNT 1 000."""
+    """docs/calculation.md#vat-payer-example: order 50 000, fee 12 %, additional fee FIXED_AMOUNT 1
+    000."""
     terms = SettlementTerms(
         contract=ContractTerms(Fee.fixed_rate(12_000), vat_payer, subtract),
         additional_fee_policies={
@@ -224,7 +228,8 @@ def test_worked_example_3_vat_payer_and_subtract_payment_vat(
 
 
 def test_portone_published_responses_are_reproduced():
-    """domain.md §7.4 "Checks against PortOne's published responses" (contract 10 %, PARTNER)."""
+    """docs/calculation.md#amounts "Checks against PortOne's published responses" (contract 10 %,
+    PARTNER)."""
 
     def settle(order: Order) -> int:
         return calculate_order(order, TERMS).amount.settlement
@@ -248,7 +253,7 @@ def test_portone_published_responses_are_reproduced():
 
 
 def test_fee_base_payment_charges_the_rate_on_order_minus_discount():
-    """domain.md §12.1: the PAYMENT setting (default is ORDER)."""
+    """docs/calculation.md#fee-base: the PAYMENT setting (default is ORDER)."""
     order = Order(order_amount=10_000, discounts=(Discount("P1", 2_000),))
     assert calculate_order(order, TERMS).amount.platform_fee == 1_000
     assert calculate_order(order, TERMS, fee_base=FeeBase.PAYMENT).amount.platform_fee == 800
@@ -265,7 +270,8 @@ def test_fee_base_payment_charges_the_rate_on_order_minus_discount():
     ],
 )
 def test_rounding_functions_follow_their_mode(value, half_up, down, up):
-    """domain.md §12.2: HALF_UP by default, DOWN and UP configurable, symmetric on magnitudes."""
+    """docs/calculation.md#rounding-rules: HALF_UP by default, DOWN and UP configurable, symmetric
+    on magnitudes."""
     for rounder in (round_fee, round_vat):
         assert rounder(value) == half_up
         assert rounder(value, RoundingMode.DOWN) == down
@@ -283,7 +289,8 @@ def test_rounding_mode_setting_changes_fee_and_vat():
 
 
 def test_discount_share_is_rounded_per_entry_then_summed():
-    """domain.md §12.3: two 1-won discounts at 50 % share 1 + 1, not R(1) on the 2-won total."""
+    """docs/calculation.md#scope: two 1-won discounts at 50 % share 1 + 1, not R(1) on the 2-won
+    total."""
     terms = SettlementTerms(
         C1,
         discount_share_policies={
@@ -296,7 +303,7 @@ def test_discount_share_is_rounded_per_entry_then_summed():
 
 
 def test_fixed_amount_platform_fee_applies_once_per_transfer_and_not_on_lines():
-    """domain.md §12.4."""
+    """docs/calculation.md#fixed-amount-fees."""
     terms = SettlementTerms(ContractTerms(Fee.fixed_amount(500), VatPayer.PARTNER))
     result = calculate_order(Order(order_lines=(line("A", 1_000, 3), line("B", 2_000, 1))), terms)
     assert (result.amount.platform_fee, result.amount.platform_fee_vat) == (500, 50)
@@ -304,7 +311,8 @@ def test_fixed_amount_platform_fee_applies_once_per_transfer_and_not_on_lines():
 
 
 def test_fixed_additional_fee_applies_once_per_entry_per_line():
-    """domain.md §12.4: a fixed additional fee on a line is per line, not per unit."""
+    """docs/calculation.md#fixed-amount-fees: a fixed additional fee on a line is per line, not per
+    unit."""
     terms = SettlementTerms(
         C1,
         additional_fee_policies={
@@ -322,7 +330,7 @@ def test_fixed_additional_fee_applies_once_per_entry_per_line():
 
 
 def test_fixed_amount_fee_is_refunded_only_when_the_remaining_order_reaches_zero():
-    """domain.md §12.4 + §12.5."""
+    """docs/calculation.md#fixed-amount-fees + docs/calculation.md#cancellations."""
     terms = SettlementTerms(ContractTerms(Fee.fixed_amount(500), VatPayer.MERCHANT))
     first = calculate_cancellation(
         Order(order_amount=10_000), Cancellation(order_amount=4_000), terms
@@ -334,14 +342,15 @@ def test_fixed_amount_fee_is_refunded_only_when_the_remaining_order_reaches_zero
 
 
 def test_settlement_tax_free_takes_a_pro_rata_share_of_deductions():
-    """domain.md §12.6: 50/50 taxable/tax-free order; deductions 1 100 split 550/550."""
+    """docs/calculation.md#tax-free-settlement: 50/50 taxable/tax-free order; deductions 1 100 split
+    550/550."""
     order = Order(order_lines=(line("A", 5_000, 1, tax_free=5_000), line("B", 5_000, 1)))
     t = calculate_order(order, TERMS).amount
     assert (t.settlement, t.settlement_tax_free) == (8_900, 4_450)
 
 
 def test_payment_vat_burden_reduces_only_the_taxable_part():
-    """domain.md §12.6."""
+    """docs/calculation.md#tax-free-settlement."""
     terms = SettlementTerms(ContractTerms(Fee.fixed_rate(0), VatPayer.PARTNER, True))
     t = calculate_order(Order(order_amount=11_000, tax_free_amount=5_500), terms).amount
     assert (t.payment_vat, t.payment_vat_burden) == (500, 500)
@@ -349,7 +358,8 @@ def test_payment_vat_burden_reduces_only_the_taxable_part():
 
 
 def test_body_tax_free_amount_overrides_the_lines_sum():
-    """domain.md §12.7: unit tax-free × quantity per line, body taxFreeAmount for the transfer."""
+    """docs/calculation.md#order-input: unit tax-free × quantity per line, body taxFreeAmount for
+    the transfer."""
     order = Order(order_lines=(line("A", 1_000, 3, tax_free=200),), tax_free_amount=100)
     result = calculate_order(order, TERMS)
     assert result.order_lines[0].amount.order_tax_free == 600
@@ -357,13 +367,14 @@ def test_body_tax_free_amount_overrides_the_lines_sum():
 
 
 def test_line_discount_amounts_are_totals_for_the_line():
-    """domain.md §12.8: a 1 000 discount on 3 units is 1 000, not 3 000."""
+    """docs/calculation.md#order-input: a 1 000 discount on 3 units is 1 000, not 3 000."""
     order = Order(order_lines=(line("A", 1_000, 3, discounts=(Discount("P1", 1_000),)),))
     assert calculate_order(order, TERMS).amount.discount == 1_000
 
 
 def test_non_krw_transfers_have_no_vat():
-    """domain.md §12.31: VAT logic applies to KRW only (amounts in minor units)."""
+    """docs/calculation.md#foreign-currencies: VAT logic applies to KRW only (amounts in minor
+    units)."""
     terms = SettlementTerms(ContractTerms(Fee.fixed_rate(10_000), VatPayer.PARTNER, True), {}, {})
     t = calculate_order(Order(order_amount=10_000), terms, currency="USD").amount
     assert (t.payment_vat, t.payment_supply, t.platform_fee_vat, t.payment_vat_burden) == (
@@ -376,7 +387,8 @@ def test_non_krw_transfers_have_no_vat():
 
 
 def test_fixed_amount_fees_are_krw_only():
-    """domain.md §4 / §12.4: FIXED_AMOUNT fees on a non-KRW transfer are refused."""
+    """docs/calculation.md#policies, docs/calculation.md#fixed-amount-fees: FIXED_AMOUNT fees on a
+    non-KRW transfer are refused."""
     fixed = SettlementTerms(ContractTerms(Fee.fixed_amount(500), VatPayer.PARTNER))
     with pytest.raises(ContractFixedAmountFeeCurrencyMismatchedError) as exc:
         calculate_order(Order(order_amount=10_000), fixed, currency="USD")
@@ -395,14 +407,15 @@ def test_fixed_amount_fees_are_krw_only():
 
 
 def test_missing_order_detail_on_a_cancel_means_all():
-    """domain.md §12.5."""
+    """docs/calculation.md#cancellations."""
     result = calculate_cancellation(SECTION_7_6_ORDER, Cancellation(), TERMS)
     assert result.cancel.amount == calculate_order(SECTION_7_6_ORDER, TERMS).amount
     assert is_fully_cancelled(result.remaining)
 
 
 # =============================================================================================
-# Validation errors (domain.md §7.4, §7.6, §11)
+# Validation errors (docs/calculation.md#amounts, docs/calculation.md#cancellations,
+# docs/api.md#errors)
 # =============================================================================================
 
 
@@ -694,7 +707,7 @@ OPTIONS = st.fixed_dictionaries(
 
 
 def assert_amount_identities(a: SettlementAmount, contract: ContractTerms) -> None:
-    """Every identity domain.md §7.4 states for one amount object."""
+    """Every identity docs/calculation.md#amounts states for one amount object."""
     assert a.payment == a.order - a.discount
     assert a.payment_tax_free == a.order_tax_free - a.discount_tax_free
     assert a.payment_supply + a.payment_vat + a.payment_tax_free == a.payment
@@ -723,7 +736,8 @@ def assert_amount_identities(a: SettlementAmount, contract: ContractTerms) -> No
 
 
 def assert_entries_add_up(result: OrderSettlement, order: Order) -> None:
-    """domain.md §7.4 Scope / §12.3: per-entry items sum exactly from lines to the transfer."""
+    """docs/calculation.md#amounts Scope / docs/calculation.md#scope: per-entry items sum exactly
+    from lines to the transfer."""
     lines = result.order_lines
     t = result.amount
     discounts = [d for x in lines for d in x.discounts] + list(result.discounts)
@@ -754,7 +768,7 @@ def test_payment_is_order_minus_discount_and_every_identity_holds(order, terms, 
 @PROPERTY_SETTINGS
 @given(order=order_st(lines_only=True), rate=RATES)
 def test_platform_fee_of_the_transfer_differs_from_the_lines_sum_by_at_most_1_per_line(order, rate):
-    """domain.md §12.3."""
+    """docs/calculation.md#scope."""
     terms = SettlementTerms(
         ContractTerms(Fee.fixed_rate(rate), VatPayer.PARTNER),
         {i: DiscountSharePolicyTerms(0) for i in SHARE_IDS},

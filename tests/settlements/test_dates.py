@@ -1,5 +1,6 @@
-"""settlements.dates: the worked examples of domain.md §3.3, the §3.2 holiday list, real 2025–2027
-holidays and the §12.9–§12.11 rules. No database."""
+"""settlements.dates: the worked examples of docs/dates.md#settlement-date, the
+docs/dates.md#business-days holiday list, real 2025–2027 holidays and the
+docs/dates.md#business-days–docs/dates.md#month-end-clamping rules. No database."""
 
 from datetime import date, timedelta
 
@@ -42,7 +43,8 @@ def manual(lag, policy, *dates):
 
 
 # =============================================================================================
-# domain.md §3.3 worked examples (all 9 rows; both setting values where the row gives both)
+# docs/dates.md#settlement-date worked examples (all 9 rows; both setting values where the row gives
+# both)
 # =============================================================================================
 
 ROWS = [
@@ -100,12 +102,12 @@ def test_worked_examples_where_the_setting_does_not_matter(start, cycle, expecte
     ],
 )
 def test_raw_cycle_date_is_chosen_before_any_holiday_shift(start, cycle, raw):
-    """domain.md §12.10: the `raw` column of the §3.3 table."""
+    """docs/dates.md#settlement-date: the `raw` column of its table of worked examples."""
     assert cycle_date(start + timedelta(days=cycle.lag_days), cycle) == raw
 
 
 # =============================================================================================
-# Business-day calendar (domain.md §3.2, §12.9)
+# Business-day calendar (docs/dates.md#business-days)
 # =============================================================================================
 
 SECTION_3_2_HOLIDAYS = [
@@ -183,7 +185,7 @@ def test_weekends_are_closed_and_ordinary_weekdays_open():
 
 
 def test_may_1_and_dec_31_are_closed_by_default_and_settings_can_open_them():
-    """domain.md §12.9: both default to non-business days."""
+    """docs/dates.md#business-days: both default to non-business days."""
     open_calendar = BusinessCalendar(may_1_closed=False, dec_31_closed=False)
     for day in (date(2025, 5, 1), date(2025, 12, 31), date(2027, 12, 31)):
         assert not CALENDAR.is_business_day(day)
@@ -217,7 +219,7 @@ def test_closed_days_are_cached_per_year():
 
 
 # =============================================================================================
-# Cycle methods (domain.md §3.3, §12.11)
+# Cycle methods (docs/dates.md#settlement-date, docs/dates.md#month-end-clamping)
 # =============================================================================================
 
 
@@ -249,14 +251,15 @@ def test_monthly_15_and_31_clamps_to_month_end(start, policy, expected):
 
 
 def test_monthly_30_and_31_in_february_clamp_to_the_last_day():
-    """domain.md §12.11: 30 ⇒ Feb 28; 31 ⇒ Feb 28, moved after 03-01 (삼일절) in 2027."""
+    """docs/dates.md#month-end-clamping: 30 ⇒ Feb 28; 31 ⇒ Feb 28, moved after 03-01 (삼일절)
+    in 2027."""
     assert cycle_date(date(2026, 2, 2), monthly(0, BEFORE, 30)) == date(2026, 2, 28)
     start = date(2027, 2, 10)
     assert settlement_date(start, monthly(1, AFTER, 31), CALENDAR) == date(2027, 3, 2)
 
 
 def test_manual_feb_29_clamps_to_feb_28_in_non_leap_years():
-    """domain.md §12.11."""
+    """docs/dates.md#month-end-clamping."""
     cycle = manual(1, CALENDAR_DAY, MonthDay(2, 29))
     assert settlement_date(date(2026, 1, 5), cycle, CALENDAR) == date(2026, 2, 28)
     assert settlement_date(date(2027, 1, 5), cycle, CALENDAR) == date(2027, 2, 28)
@@ -279,7 +282,7 @@ def test_chuseok_2026_pushes_holiday_after_to_monday():
 
 
 # =============================================================================================
-# Explicit settlementDate (domain.md §3.3 step 1)
+# Explicit settlementDate (docs/dates.md#step-1-explicit-date)
 # =============================================================================================
 
 

@@ -1,5 +1,5 @@
 """Transfer summaries and the transfer sheet through portone-server-sdk 0.21.0 against the live
-server (domain.md §7.8): every filter, paging, test mode, and the CSV file."""
+server (docs/api.md#transfer-reads): every filter, paging, test mode, and the CSV file."""
 
 import csv
 import io
@@ -301,8 +301,9 @@ def test_types_statuses_and_user_defined_property_filter(data):
 
 
 def test_payout_stages_come_from_the_partner_settlement(data, portone):
-    """domain.md §8.2: SETTLED transfers show their settlement's payout stage (read, not written
-    to each transfer), in the summaries, their status filter and the single get."""
+    """docs/payouts.md#payout-lifecycle: SETTLED transfers show their settlement's payout stage
+    (read, not written to each transfer), in the summaries, their status filter and the single get.
+    """
     order = Transfer.objects.get(public_id="order-2", is_for_test=False)
     settlement = order.partner_settlement
     portone.platform.payout.complete_platform_payout_by_partner_settlement_ids(

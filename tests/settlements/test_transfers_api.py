@@ -1,5 +1,6 @@
 """Transfers through portone-server-sdk 0.21.0 against the live server, with the amounts of the
-domain reference's worked examples (domain.md §7.4-§7.7)."""
+domain reference's worked examples (docs/calculation.md#amounts,
+docs/calculation.md#vat-payer-example)."""
 
 from datetime import date, timedelta
 
@@ -476,7 +477,7 @@ def test_scheduled_transfer_uses_the_version_in_force_at_its_start_date(portone,
 
 def test_settlement_date_follows_the_contract_cycle(portone, setup):
     # C1: monthly 31st, D+3, HOLIDAY_BEFORE. Start 2026-02-12 -> base 02-15 -> raw 02-28 (Sat)
-    # -> 2026-02-27 Fri (domain.md §3.3 example 9 uses D+5 [15,31]; here only [31]).
+    # -> 2026-02-27 Fri (docs/dates.md#settlement-date example 9 uses D+5 [15,31]; here only [31]).
     transfer = order(
         portone,
         order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=1_000),
@@ -487,7 +488,8 @@ def test_settlement_date_follows_the_contract_cycle(portone, setup):
 
 
 def test_scheduled_transfers_are_recomputed_when_their_start_date_comes(portone, setup):
-    """domain.md §12.12: provisional until the start date, then the versions in force then."""
+    """docs/versioning.md#which-version-a-transfer-uses: provisional until the start date, then the
+    versions in force then."""
     from portone_server_sdk.platform import PlatformFeeInput
 
     from settlements.services.daily import settle_due
@@ -588,8 +590,9 @@ def test_transfers_before_their_date_wait_in_a_hidden_bucket(portone, setup):
 
 
 def test_a_recomputed_settlement_date_moves_the_transfer_to_that_days_bucket(portone, setup):
-    """domain.md §12.12: the contract's cycle changed before the start date, so the recompute
-    gives another settlement date: another aggregation key, another open bucket."""
+    """docs/versioning.md#which-version-a-transfer-uses: the contract's cycle changed before the
+    start date, so the recompute gives another settlement date: another aggregation key, another
+    open bucket."""
     from portone_server_sdk.platform import (
         PlatformSettlementCycleInput,
         PlatformSettlementCycleMethodDailyInput,

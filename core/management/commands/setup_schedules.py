@@ -20,7 +20,7 @@ SCHEDULES = {
         None,
     ),
     "purge-idempotency-keys": ("core.tasks.purge_idempotency_keys", Schedule.HOURLY, None, None),
-    # domain.md §12.17: hourly, and at 00:05 KST so the day's settlements exist at once.
+    # docs/statuses.md#gathering: hourly, and at 00:05 KST so the day's settlements exist at once.
     "settle-transfers": ("settlements.tasks.advance_and_gather", Schedule.HOURLY, None, None),
     "settle-transfers-after-midnight": (
         "settlements.tasks.advance_and_gather",
