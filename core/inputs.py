@@ -12,8 +12,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.iterables import unique_list as unique_list  # input schemas de-duplicate lists
-
 DEFAULT_PAGE_SIZE = 20  # docs/api.md, "Lists"
 MAX_PAGE_SIZE = 1000
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.inputs import OneOf, unique_list
+from core.inputs import OneOf
+from core.iterables import unique_list
 from partners.domain.banks import BANK_LABELS
 from partners.domain.brn import is_valid_brn, normalize_brn
 from partners.models import (

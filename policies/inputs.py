@@ -13,7 +13,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.inputs import NON_NEGATIVE, EmptyObject, OneOf, unique_list
+from core.inputs import NON_NEGATIVE, EmptyObject, OneOf
+from core.iterables import unique_list
 from policies.domain.rates import MILLI_PERCENT_100
 from policies.models import (
     DAYS_OF_WEEK,

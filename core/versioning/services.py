@@ -22,7 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.errors import ApiError, conflict, invalid_request, not_found
+from core.errors import Conflict, NotFound, invalid
 from core.versioning.models import VersionBase, Versioned
 
 
@@ -41,8 +41,8 @@ class Kind:
     #: called as on_promote(entity, terms_before, terms_after) after a schedule applies
     on_promote: Callable[[Any, dict[str, Any], dict[str, Any]], None] | None = None
 
-    def not_found_error(self, public_id: str) -> ApiError:
-        return not_found(self.not_found, f"{self.label}을(를) 찾을 수 없습니다: {public_id}")
+    def not_found_error(self, public_id: str) -> NotFound:
+        return NotFound(self.not_found, f"{self.label}을(를) 찾을 수 없습니다: {public_id}")
 
 
 def terms_json(kind: Kind, terms: dict[str, Any]) -> dict[str, Any]:
@@ -129,9 +129,7 @@ def entity_get_usable(kind: Kind, *, public_id: str, is_for_test: bool):
     (docs/versioning.md#archived-references)."""
     entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test)
     if entity.is_archived:
-        raise not_found(
-            kind.not_found, f"보관된 {kind.label}은(는) 사용할 수 없습니다: {public_id}"
-        )
+        raise NotFound(kind.not_found, f"보관된 {kind.label}은(는) 사용할 수 없습니다: {public_id}")
     return entity
 
 
@@ -146,7 +144,7 @@ def entity_create(
         with transaction.atomic():
             entity.save()
     except IntegrityError:
-        raise conflict(
+        raise Conflict(
             kind.already_exists, f"이미 존재하는 {kind.label} 아이디입니다: {public_id}"
         ) from None
     _record(
@@ -165,7 +163,7 @@ def entity_update(
 ) -> Versioned:
     entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
     if entity.is_archived:
-        raise conflict(kind.archived, f"보관된 {kind.label}은(는) 수정할 수 없습니다: {public_id}")
+        raise Conflict(kind.archived, f"보관된 {kind.label}은(는) 수정할 수 없습니다: {public_id}")
     if not changes:
         return entity
     now = timezone.now()
@@ -194,7 +192,7 @@ def _pending(kind: Kind, entity: Versioned):
 def entity_archive(kind: Kind, *, public_id: str, is_for_test: bool) -> Versioned:
     entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
     if _pending(kind, entity) is not None:
-        raise conflict(
+        raise Conflict(
             kind.cannot_archive_scheduled,
             f"예약된 변경이 있는 {kind.label}은(는) 보관할 수 없습니다. "
             f"예약을 먼저 취소하세요: {public_id}",
@@ -216,11 +214,11 @@ def entity_recover(kind: Kind, *, public_id: str, is_for_test: bool) -> Versione
 
 def _check_schedulable(kind: Kind, entity: Versioned, applied_at: datetime) -> None:
     if entity.is_archived:
-        raise conflict(
+        raise Conflict(
             kind.archived, f"보관된 {kind.label}에는 변경을 예약할 수 없습니다: {entity.public_id}"
         )
     if applied_at <= timezone.now():
-        raise invalid_request("appliedAt: 미래 시각이어야 합니다.")
+        raise invalid("appliedAt: 미래 시각이어야 합니다.")
 
 
 @transaction.atomic
@@ -230,7 +228,7 @@ def schedule_create(
     entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
     _check_schedulable(kind, entity, applied_at)
     if _pending(kind, entity) is not None:
-        raise conflict(kind.schedule_already_exists, f"이미 예약된 변경이 있습니다: {public_id}")
+        raise Conflict(kind.schedule_already_exists, f"이미 예약된 변경이 있습니다: {public_id}")
     version = _record(
         kind,
         entity,
@@ -267,7 +265,7 @@ def schedule_get(kind: Kind, *, public_id: str, is_for_test: bool) -> tuple[Vers
         entity=entity, state=VersionBase.State.SCHEDULED
     ).first()
     if version is None:
-        raise not_found(kind.not_found, f"예약된 {kind.label} 변경이 없습니다: {public_id}")
+        raise NotFound(kind.not_found, f"예약된 {kind.label} 변경이 없습니다: {public_id}")
     return entity, version
 
 
@@ -276,7 +274,7 @@ def schedule_cancel(kind: Kind, *, public_id: str, is_for_test: bool) -> None:
     entity = entity_get(kind, public_id=public_id, is_for_test=is_for_test, for_update=True)
     pending = _pending(kind, entity)
     if pending is None:
-        raise not_found(kind.not_found, f"예약된 {kind.label} 변경이 없습니다: {public_id}")
+        raise NotFound(kind.not_found, f"예약된 {kind.label} 변경이 없습니다: {public_id}")
     pending.state = VersionBase.State.CANCELLED
     pending.save(update_fields=["state"])
 

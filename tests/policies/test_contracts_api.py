@@ -27,7 +27,7 @@ from portone_server_sdk.platform.policy import (
     PlatformContractFilterInputKeyword,
 )
 
-from core.api.wire import graphql_id
+from core.wire import graphql_id
 from policies.models import Contract, ContractVersion
 from tests.factories import make_contract
 

@@ -19,7 +19,7 @@ from portone_server_sdk.platform.policy import (
     PlatformDiscountSharePolicyFilterInputKeyword,
 )
 
-from core.api.wire import graphql_id
+from core.wire import graphql_id
 from policies.models import AdditionalFeePolicy, DiscountSharePolicy
 from tests.factories import make_additional_fee_policy, make_discount_share_policy
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import DomainError
 from core.versioning import services as versioning
 from policies import services
 from policies.models import ContractVersion
@@ -81,9 +82,9 @@ def test_reads_see_a_due_schedule_even_if_the_job_is_late():
 def test_archived_entities_cannot_be_referenced():
     contract = make_contract("gone")
     versioning.entity_archive(KIND, public_id="gone", is_for_test=False)
-    with pytest.raises(versioning.ApiError) as exc:
+    with pytest.raises(DomainError) as exc:
         versioning.entity_get_usable(KIND, public_id="gone", is_for_test=False)
-    assert exc.value.type == "PLATFORM_CONTRACT_NOT_FOUND"
+    assert exc.value.code == "PLATFORM_CONTRACT_NOT_FOUND"
     versioning.entity_recover(KIND, public_id="gone", is_for_test=False)
     assert versioning.entity_get_usable(KIND, public_id="gone", is_for_test=False) == contract
 

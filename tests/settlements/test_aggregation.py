@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 
 from core.api.errors import error_status
-from core.errors import DomainError as ApiError
+from core.errors import DomainError
 from settlements import tasks
 from settlements.models import (
     AMOUNT_FIELDS,
@@ -606,7 +606,7 @@ def test_manual_transition_allowed(partner, old, new):
 @pytest.mark.parametrize(("old", "new"), REFUSED)
 def test_manual_transition_refused(partner, old, new):
     settlement = _settlement(partner, old)
-    with pytest.raises(ApiError) as exc:
+    with pytest.raises(DomainError) as exc:
         ps_services.partner_settlement_set_status(settlement=settlement, status=new)
     assert error_status(exc.value) == 400
     assert "바꿀 수 없습니다" in exc.value.message
