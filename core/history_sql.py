@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.audit import _staff_user, api_secret_name
+from core.iterables import chunked
 
 #: ids per statement (SQLite binds at most 32,766 parameters)
 CHUNK = 10_000
@@ -50,8 +51,7 @@ def insert_history(
     selected = ", ".join([*(f"b.{q(c)}" for c in copied), *(["%s"] * len(extra))])
     written = 0
     ids = sorted(pks)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in chunked(ids, CHUNK):
         sql = (
             f"INSERT INTO {q(history._meta.db_table)} ({columns}) "
             f"SELECT {selected} FROM {q(model._meta.db_table)} AS b "

@@ -21,6 +21,8 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+from core.iterables import chunked
+
 
 def is_available() -> bool:
     return connection.vendor == "postgresql"
@@ -224,8 +226,7 @@ def _insert_select(source, target, columns, select, params, pks) -> None:
     )
     runs = _runs(pks)
     with connection.cursor() as cursor:
-        for start in range(0, len(runs), RUNS_PER_STATEMENT):
-            chunk = runs[start : start + RUNS_PER_STATEMENT]
+        for chunk in chunked(runs, RUNS_PER_STATEMENT):
             where = " OR ".join([f"{pk} BETWEEN %s AND %s"] * len(chunk))
             bounds = [bound for run in chunk for bound in run]
             cursor.execute(f"{head}{where} ORDER BY {pk}", [*params, *bounds])

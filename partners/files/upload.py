@@ -29,6 +29,7 @@ from core.fastpath import Unsure, compile_serializer
 from core.files.cells import parse_date
 from core.files.rows import CellError, RowError
 from core.files.sheets import Table
+from core.iterables import chunked
 from core.perf import gc_paused
 from partners import selectors
 from partners.domain.banks import BANK_LABELS, SUPPORTED_CURRENCIES
@@ -310,10 +311,10 @@ def _check_across_rows(
                     f"파일 안에서 아이디가 중복됩니다: {public_id} (행 {others})",
                 )
     ids = list(rows_by_id)
-    for start in range(0, len(ids), ID_CHUNK):
-        taken = Partner.objects.filter(
-            is_for_test=is_for_test, public_id__in=ids[start : start + ID_CHUNK]
-        ).values_list("public_id", flat=True)
+    for chunk in chunked(ids, ID_CHUNK):
+        taken = Partner.objects.filter(is_for_test=is_for_test, public_id__in=chunk).values_list(
+            "public_id", flat=True
+        )
         for public_id in taken:
             for number in rows_by_id[public_id]:
                 errors.setdefault(

@@ -20,7 +20,7 @@ Settings, read lazily with ``getattr`` (none is required for the sandbox default
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Literal, Protocol
@@ -30,6 +30,7 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from core.iterables import chunked
 from partners.domain.brn import validate_brn
 from partners.providers.transport import DEFAULT_TIMEOUT_SECONDS, tls_context
 
@@ -226,11 +227,6 @@ def _parse_yyyymmdd(value: object, *, brn: str, field: str) -> date | None:
     return None
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 class NtsCompanyStateClient:
     """국세청 사업자등록 상태조회 (data.go.kr 15081808).
 
@@ -248,7 +244,7 @@ class NtsCompanyStateClient:
     def lookup(self, brns: Sequence[str]) -> dict[str, CompanyState]:
         numbers = _normalise_brns(brns)
         states: dict[str, CompanyState] = {}
-        for batch in _chunks(numbers, NTS_MAX_BATCH):
+        for batch in chunked(numbers, NTS_MAX_BATCH):
             states.update(self._lookup_batch(batch))
         return states
 

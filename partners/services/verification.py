@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from core.crypto import mask
+from core.iterables import chunked
 from partners.domain.accounts import holder_matches
 from partners.domain.brn import is_valid_brn
 from partners.models import AccountStatus, BusinessStatus, Partner, PartnerType
@@ -36,7 +37,7 @@ def schedule_verification(partner_pks: list[int]) -> None:
     """Verify accounts and business status in the background, in chunks, after commit."""
     if not partner_pks:
         return
-    chunks = [partner_pks[i : i + 200] for i in range(0, len(partner_pks), 200)]
+    chunks = list(chunked(partner_pks, 200))
     transaction.on_commit(
         lambda: [async_task("partners.tasks.verify_partners", chunk) for chunk in chunks]
     )

@@ -529,8 +529,7 @@ def _gather(
 
     pairs = sorted(targets.items(), key=lambda pair: pair[1])
     assigned = 0
-    for start in range(0, len(pairs), key_chunk()):
-        chunk = pairs[start : start + key_chunk()]
+    for chunk in chunked(pairs, key_chunk()):
         assigned += _assign_and_total(
             targets=chunk,
             is_for_test=is_for_test,
@@ -595,10 +594,7 @@ def gather_now_for(transfer_ids: Iterable[int]) -> int:
     ids = sorted(set(transfer_ids))
     if not ids:
         return 0
-    return sum(
-        _gather(transfer_ids=ids[start : start + id_chunk()])
-        for start in range(0, len(ids), id_chunk())
-    )
+    return sum(_gather(transfer_ids=chunk) for chunk in chunked(ids, id_chunk()))
 
 
 @transaction.atomic
@@ -613,8 +609,7 @@ def partner_settlements_recompute(ids: Iterable[int]) -> int:
     lock_partner_settlements()
     now = timezone.now()
     deleted = 0
-    for start in range(0, len(pks), id_chunk()):
-        chunk = pks[start : start + id_chunk()]
+    for chunk in chunked(pks, id_chunk()):
         PartnerSettlement.all_objects.filter(pk__in=chunk).update(
             **dict.fromkeys(AMOUNT_COLUMNS, 0),
             transfer_count=0,
