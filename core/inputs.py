@@ -19,6 +19,16 @@ INT64 = {"min_value": -(2**63), "max_value": 2**63 - 1}
 NON_NEGATIVE = {"min_value": 0, "max_value": 2**63 - 1}
 
 
+def string_list() -> serializers.ListField:
+    """An optional list of strings (ids, tags, keys) in a filter."""
+    return serializers.ListField(child=serializers.CharField(), required=False)
+
+
+def choice_list(choices) -> serializers.ListField:
+    """An optional list of enum values in a filter (statuses, types, ...)."""
+    return serializers.ListField(child=serializers.ChoiceField(choices=choices), required=False)
+
+
 class PageInput(serializers.Serializer):
     number = serializers.IntegerField(min_value=0, required=False, default=0)
     size = serializers.IntegerField(

@@ -16,7 +16,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.inputs import OneOf
+from core.inputs import OneOf, choice_list, string_list
 from core.iterables import unique_list
 from partners.domain.banks import BANK_LABELS
 from partners.domain.brn import is_valid_brn, normalize_brn
@@ -130,26 +130,16 @@ class PartnersBatchInput(serializers.Serializer):
 
 class PartnerFilter(serializers.Serializer):
     isArchived = serializers.BooleanField(required=False, default=False)
-    tags = serializers.ListField(child=serializers.CharField(), required=False)
-    banks = serializers.ListField(child=serializers.CharField(), required=False)
-    accountCurrencies = serializers.ListField(child=serializers.CharField(), required=False)
-    ids = serializers.ListField(child=serializers.CharField(), required=False)
-    contractIds = serializers.ListField(child=serializers.CharField(), required=False)
-    accountStatuses = serializers.ListField(
-        child=serializers.ChoiceField(choices=AccountStatus.values), required=False
-    )
-    businessStatuses = serializers.ListField(
-        child=serializers.ChoiceField(choices=BusinessStatus.values), required=False
-    )
-    types = serializers.ListField(
-        child=serializers.ChoiceField(choices=PartnerType.values), required=False
-    )
-    taxationTypes = serializers.ListField(
-        child=serializers.ChoiceField(choices=TaxationType.values), required=False
-    )
-    memberCompanyConnectionStatuses = serializers.ListField(
-        child=serializers.ChoiceField(choices=ConnectionStatus.values), required=False
-    )
+    tags = string_list()
+    banks = string_list()
+    accountCurrencies = string_list()
+    ids = string_list()
+    contractIds = string_list()
+    accountStatuses = choice_list(AccountStatus.values)
+    businessStatuses = choice_list(BusinessStatus.values)
+    types = choice_list(PartnerType.values)
+    taxationTypes = choice_list(TaxationType.values)
+    memberCompanyConnectionStatuses = choice_list(ConnectionStatus.values)
     keyword = OneOf(
         {
             name: serializers.CharField(allow_blank=True)

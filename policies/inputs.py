@@ -13,7 +13,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.inputs import NON_NEGATIVE, EmptyObject, OneOf
+from core.inputs import NON_NEGATIVE, EmptyObject, OneOf, choice_list
 from core.iterables import unique_list
 from policies.domain.rates import MILLI_PERCENT_100
 from policies.models import (
@@ -236,15 +236,9 @@ def _keyword(choices: tuple[str, ...]) -> OneOf:
 
 
 class ContractFilter(serializers.Serializer):
-    platformFeePayers = serializers.ListField(
-        child=serializers.ChoiceField(choices=Payer.values), required=False
-    )
-    cycleTypes = serializers.ListField(
-        child=serializers.ChoiceField(choices=CycleMethod.values), required=False
-    )
-    datePolicies = serializers.ListField(
-        child=serializers.ChoiceField(choices=DatePolicy.values), required=False
-    )
+    platformFeePayers = choice_list(Payer.values)
+    cycleTypes = choice_list(CycleMethod.values)
+    datePolicies = choice_list(DatePolicy.values)
     isArchived = serializers.BooleanField(required=False, default=False)
     keyword = _keyword(("id", "name"))
 
@@ -257,9 +251,7 @@ class DiscountSharePolicyFilter(serializers.Serializer):
 
 class AdditionalFeePolicyFilter(serializers.Serializer):
     isArchived = serializers.BooleanField(required=False, default=False)
-    vatPayers = serializers.ListField(
-        child=serializers.ChoiceField(choices=Payer.values), required=False
-    )
+    vatPayers = choice_list(Payer.values)
     keyword = _keyword(("name", "id", "fee"))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.errors import invalid
-from core.inputs import INT64, NON_NEGATIVE, EmptyObject, OneOf, PageInput
+from core.inputs import INT64, NON_NEGATIVE, EmptyObject, OneOf, PageInput, choice_list, string_list
 from settlements.domain import calculation as calc
 from settlements.models import PartnerSettlementStatus, TransferStatus, TransferType
 from settlements.selectors.partner_settlements import PartnerSettlementFilter
@@ -339,27 +339,17 @@ class PropertyExactMatchInput(serializers.Serializer):
     value = serializers.CharField(allow_blank=True, max_length=1000)
 
 
-def _strings() -> serializers.ListField:
-    return serializers.ListField(child=serializers.CharField(), required=False)
-
-
 class TransferFilterInput(serializers.Serializer):
     settlementStartDateRange = DateRangeInput(required=False)
     settlementDateRange = DateRangeInput(required=False)
-    partnerTags = _strings()
-    contractIds = _strings()
-    discountSharePolicyIds = _strings()
-    additionalFeePolicyIds = _strings()
-    paymentMethodTypes = serializers.ListField(
-        child=serializers.ChoiceField(choices=PAYMENT_METHOD_TYPES), required=False
-    )
-    channelKeys = _strings()
-    types = serializers.ListField(
-        child=serializers.ChoiceField(choices=TransferType.values), required=False
-    )
-    statuses = serializers.ListField(
-        child=serializers.ChoiceField(choices=TransferStatus.values), required=False
-    )
+    partnerTags = string_list()
+    contractIds = string_list()
+    discountSharePolicyIds = string_list()
+    additionalFeePolicyIds = string_list()
+    paymentMethodTypes = choice_list(PAYMENT_METHOD_TYPES)
+    channelKeys = string_list()
+    types = choice_list(TransferType.values)
+    statuses = choice_list(TransferStatus.values)
     userDefinedProperty = PropertyExactMatchInput(required=False)
     keyword = OneOf(
         {name: serializers.CharField(allow_blank=True) for name in KEYWORD_KEYS}, required=False
@@ -381,7 +371,7 @@ class SummariesInput(serializers.Serializer):
 
 class SheetInput(serializers.Serializer):
     filter = TransferFilterInput(required=False)
-    fields = serializers.ListField(child=serializers.CharField(), required=False)
+    fields = string_list()
 
 
 def _range(value: dict | None) -> tuple | None:
@@ -425,16 +415,12 @@ class PartnerSettlementFilterInput(serializers.Serializer):
     settlementDates = serializers.ListField(
         child=serializers.DateField(input_formats=["%Y-%m-%d"]), required=False
     )
-    contractIds = _strings()
-    partnerTags = _strings()
-    settlementCurrencies = _strings()
-    statuses = serializers.ListField(
-        child=serializers.ChoiceField(choices=PartnerSettlementStatus.values), required=False
-    )
-    partnerIds = _strings()
-    settlementTypes = serializers.ListField(
-        child=serializers.ChoiceField(choices=TransferType.values), required=False
-    )
+    contractIds = string_list()
+    partnerTags = string_list()
+    settlementCurrencies = string_list()
+    statuses = choice_list(PartnerSettlementStatus.values)
+    partnerIds = string_list()
+    settlementTypes = choice_list(TransferType.values)
     keyword = KeywordInput(required=False)
 
 

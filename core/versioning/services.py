@@ -66,6 +66,30 @@ def _record(
     )
 
 
+def _record_applied(kind: Kind, entity: Versioned, applied_at: datetime) -> VersionBase:
+    """The version the entity holds now, as it took effect."""
+    return _record(
+        kind,
+        entity,
+        state=VersionBase.State.APPLIED,
+        applied_at=applied_at,
+        terms=terms_json(kind, entity.terms()),
+    )
+
+
+def _record_scheduled(
+    kind: Kind, entity: Versioned, applied_at: datetime, changes: dict[str, Any]
+) -> VersionBase:
+    """The one pending version: the changes to apply at `applied_at`."""
+    return _record(
+        kind,
+        entity,
+        state=VersionBase.State.SCHEDULED,
+        applied_at=applied_at,
+        changes=terms_json(kind, changes),
+    )
+
+
 def promote_due(kind: Kind, *, now: datetime | None = None) -> int:
     """Apply every pending version whose time has come. Safe to run concurrently."""
     now = now or timezone.now()
@@ -147,13 +171,7 @@ def entity_create(
         raise Conflict(
             kind.already_exists, f"이미 존재하는 {kind.label} 아이디입니다: {public_id}"
         ) from None
-    _record(
-        kind,
-        entity,
-        state=VersionBase.State.APPLIED,
-        applied_at=now,
-        terms=terms_json(kind, entity.terms()),
-    )
+    _record_applied(kind, entity, now)
     return entity
 
 
@@ -170,13 +188,7 @@ def entity_update(
     entity.apply_terms(changes)
     entity.applied_at = now
     entity.save()
-    _record(
-        kind,
-        entity,
-        state=VersionBase.State.APPLIED,
-        applied_at=now,
-        terms=terms_json(kind, entity.terms()),
-    )
+    _record_applied(kind, entity, now)
     return entity
 
 
@@ -229,13 +241,7 @@ def schedule_create(
     _check_schedulable(kind, entity, applied_at)
     if _pending(kind, entity) is not None:
         raise Conflict(kind.schedule_already_exists, f"이미 예약된 변경이 있습니다: {public_id}")
-    version = _record(
-        kind,
-        entity,
-        state=VersionBase.State.SCHEDULED,
-        applied_at=applied_at,
-        changes=terms_json(kind, changes),
-    )
+    version = _record_scheduled(kind, entity, applied_at, changes)
     return entity, version
 
 
@@ -249,13 +255,7 @@ def schedule_replace(
     if pending is not None:
         pending.state = VersionBase.State.CANCELLED
         pending.save(update_fields=["state"])
-    version = _record(
-        kind,
-        entity,
-        state=VersionBase.State.SCHEDULED,
-        applied_at=applied_at,
-        changes=terms_json(kind, changes),
-    )
+    version = _record_scheduled(kind, entity, applied_at, changes)
     return entity, version
 
 
