@@ -1,27 +1,29 @@
-"""Partner-verification providers against a local fake HTTP server (no database, no internet).
+"""Partner-verification providers against a fake NTS and a fake account-holder service (no
+database, no internet).
 
-The fake server speaks like the NTS status API (docs/partners.md#business-verification) and like our
-account-holder contract (``HttpAccountHolderClient``'s docstring); the sandboxes are checked rule by
-rule.
+What is faked, and where: respx (``fake`` fixture) replaces httpx's transport in-process, so the
+real clients (``NtsCompanyStateClient``, ``HttpAccountHolderClient``) run end to end through their
+one chokepoint (``_post``: URL, query, headers, JSON body, time-out, error mapping) and only the
+bytes on the wire are made up, by ``answer`` below. It speaks like the NTS status API
+(docs/partners.md#business-verification) and like our account-holder contract
+(``HttpAccountHolderClient``'s docstring). A slow answer or a refused connection is the httpx
+exception the transport would raise, so no test waits. The sandboxes are checked rule by rule.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import socket
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
+import respx
 from django.core.exceptions import ImproperlyConfigured
 
 from partners import providers
@@ -45,6 +47,7 @@ from partners.providers.company_state import (
     get_company_state_client,
 )
 
+FAKE_URL = "https://providers.test"  # never resolved: respx answers in-process
 FAKE_NTS_KEY = "abc+def/ghi=="  # data.go.kr "Decoding" keys contain + / =
 FAKE_HOLDER_KEY = "holder-secret"
 SLOW_SECONDS = 0.6  # the fake's slow answer; the client times out at 0.2 s
@@ -97,157 +100,121 @@ def make_brn(first_nine: str) -> str:
 class Recorded:
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: Any
 
 
 @dataclass
 class FakeState:
-    url: str = ""
+    url: str = FAKE_URL
     mode: str = "ok"
     requests: list[Recorded] = field(default_factory=list)
 
 
-class FakeHandler(BaseHTTPRequestHandler):
-    server: FakeServer
+def answer(state: FakeState, request: httpx.Request) -> httpx.Response:
+    """The fake services' answer to one request the real client sent."""
+    try:
+        body: Any = json.loads(request.content)
+    except ValueError:
+        body = None
+    query = parse_qs(request.url.query.decode())
+    state.requests.append(Recorded(request.url.path, query, request.headers, body))
+    if state.mode == "refused":
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+    if state.mode == "slow" and request.extensions["timeout"]["read"] < SLOW_SECONDS:
+        # The answer would come after SLOW_SECONDS; a shorter read time-out gives up first.
+        raise httpx.ReadTimeout("timed out", request=request)
+    if request.url.path == "/nts/status":
+        return _nts(query, body, state.mode)
+    if request.url.path == "/holder":
+        return _holder(request.headers, body)
+    return _send(404, {"error": "no such path"})
 
-    def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
-        pass
 
-    def do_POST(self) -> None:
-        state = self.server.state
-        parts = urlsplit(self.path)
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            body: Any = json.loads(raw)
-        except ValueError:
-            body = None
-        state.requests.append(
-            Recorded(parts.path, parse_qs(parts.query), dict(self.headers.items()), body)
-        )
-        if state.mode == "slow":
-            time.sleep(SLOW_SECONDS)
-        if parts.path == "/nts/status":
-            self._nts(parse_qs(parts.query), body, state.mode)
-        elif parts.path == "/holder":
-            self._holder(body, state.mode)
-        else:
-            self._send(404, {"error": "no such path"})
+def _send(status: int, payload: Any, *, raw: bytes | None = None) -> httpx.Response:
+    if raw is not None:
+        return httpx.Response(status, content=raw, headers={"Content-Type": "text/html"})
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    return httpx.Response(status, content=data, headers={"Content-Type": "application/json"})
 
-    def _send(self, status: int, payload: Any, *, raw: bytes | None = None) -> None:
-        data = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json" if raw is None else "text/html")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        with contextlib.suppress(OSError):  # the client gave up (time-out test)
-            self.wfile.write(data)
 
-    # -- NTS ------------------------------------------------------------------------------
-    def _nts(self, query: dict[str, list[str]], body: Any, mode: str) -> None:
-        if query.get("serviceKey") != [FAKE_NTS_KEY] or query.get("returnType") != ["JSON"]:
-            self._send(401, {"code": -4, "msg": "등록되지 않은 인증키 입니다."})
-            return
-        if mode == "500":
-            self._send(500, None, raw=b"<html><body>Internal Server Error</body></html>")
-            return
-        if mode == "garbage":
-            self._send(200, None, raw=b"<html>maintenance</html>")
-            return
-        if mode == "bad_json_request":
-            self._send(400, {"status_code": "BAD_JSON_REQUEST"})
-            return
-        if mode == "internal_error":
-            self._send(200, {"status_code": "INTERNAL_ERROR"})
-            return
-        if not isinstance(body, dict) or not isinstance(body.get("b_no"), list):
-            self._send(400, {"status_code": "REQUEST_DATA_MALFORMED"})
-            return
-        numbers: list[str] = body["b_no"]
-        if len(numbers) > 100:
-            self._send(413, {"status_code": "TOO_LARGE_REQUEST"})
-            return
-        data = []
-        for number in numbers:
-            record = FAKE_NTS_RECORDS.get(number)
-            if record is None:
-                record = {
-                    "b_stt": "",
-                    "b_stt_cd": "",
-                    "tax_type": NOT_REGISTERED,
-                    "tax_type_cd": "",
-                    "end_dt": "",
-                    "tax_type_change_dt": "",
-                }
-            data.append(
-                {
-                    "b_no": number,
-                    **record,
-                    "utcc_yn": "N",
-                    "invoice_apply_dt": "",
-                    "rbf_tax_type": "해당없음",
-                    "rbf_tax_type_cd": "99",
-                }
-            )
-        self._send(
-            200,
+# -- NTS ------------------------------------------------------------------------------------------
+def _nts(query: dict[str, list[str]], body: Any, mode: str) -> httpx.Response:
+    if query.get("serviceKey") != [FAKE_NTS_KEY] or query.get("returnType") != ["JSON"]:
+        return _send(401, {"code": -4, "msg": "등록되지 않은 인증키 입니다."})
+    if mode == "500":
+        return _send(500, None, raw=b"<html><body>Internal Server Error</body></html>")
+    if mode == "garbage":
+        return _send(200, None, raw=b"<html>maintenance</html>")
+    if mode == "bad_json_request":
+        return _send(400, {"status_code": "BAD_JSON_REQUEST"})
+    if mode == "internal_error":
+        return _send(200, {"status_code": "INTERNAL_ERROR"})
+    if not isinstance(body, dict) or not isinstance(body.get("b_no"), list):
+        return _send(400, {"status_code": "REQUEST_DATA_MALFORMED"})
+    numbers: list[str] = body["b_no"]
+    if len(numbers) > 100:
+        return _send(413, {"status_code": "TOO_LARGE_REQUEST"})
+    data = []
+    for number in numbers:
+        record = FAKE_NTS_RECORDS.get(number)
+        if record is None:
+            record = {
+                "b_stt": "",
+                "b_stt_cd": "",
+                "tax_type": NOT_REGISTERED,
+                "tax_type_cd": "",
+                "end_dt": "",
+                "tax_type_change_dt": "",
+            }
+        data.append(
             {
-                "status_code": "OK",
-                "request_cnt": len(numbers),
-                "match_cnt": sum(n in FAKE_NTS_RECORDS for n in numbers),
-                "data": data,
-            },
+                "b_no": number,
+                **record,
+                "utcc_yn": "N",
+                "invoice_apply_dt": "",
+                "rbf_tax_type": "해당없음",
+                "rbf_tax_type_cd": "99",
+            }
         )
-
-    # -- account holder -------------------------------------------------------------------
-    def _holder(self, body: Any, mode: str) -> None:
-        if self.headers.get("X-API-Key") != FAKE_HOLDER_KEY:
-            self._send(401, {"error": {"code": "UNAUTHORIZED", "message": "bad key"}})
-            return
-        account = body.get("account_number") if isinstance(body, dict) else None
-        answers: dict[str, tuple[int, Any]] = {
-            "11100000001": (200, {"holder_name": "홍길동"}),
-            "11100000002": (200, {"holder_name": "(주)샌드박스"}),
-            "11100000003": (422, {"error": {"code": "MISMATCH", "message": "실명 불일치"}}),
-            "11100000004": (404, {"error": {"code": "ACCOUNT_CLOSED", "message": "해지 계좌"}}),
-            "11100000005": (503, {"error": {"code": "BANK_MAINTENANCE", "message": "점검"}}),
-        }
-        if account == "11100000006":  # a 503 straight from a load balancer, no JSON
-            self._send(503, None, raw=b"<html>Service Unavailable</html>")
-            return
-        status, payload = answers.get(
-            str(account), (404, {"error": {"code": "ACCOUNT_NOT_FOUND", "message": "없는 계좌"}})
-        )
-        self._send(status, payload)
+    return _send(
+        200,
+        {
+            "status_code": "OK",
+            "request_cnt": len(numbers),
+            "match_cnt": sum(n in FAKE_NTS_RECORDS for n in numbers),
+            "data": data,
+        },
+    )
 
 
-class FakeServer(ThreadingHTTPServer):
-    daemon_threads = True  # a sleeping "slow" handler must not block shutdown
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), FakeHandler)
-        self.state = FakeState(url=f"http://127.0.0.1:{self.server_address[1]}")
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # broken pipes after a client time-out are expected
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeServer]:
-    server = FakeServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+# -- account holder -------------------------------------------------------------------------------
+def _holder(headers: Mapping[str, str], body: Any) -> httpx.Response:
+    if headers.get("X-API-Key") != FAKE_HOLDER_KEY:
+        return _send(401, {"error": {"code": "UNAUTHORIZED", "message": "bad key"}})
+    account = body.get("account_number") if isinstance(body, dict) else None
+    answers: dict[str, tuple[int, Any]] = {
+        "11100000001": (200, {"holder_name": "홍길동"}),
+        "11100000002": (200, {"holder_name": "(주)샌드박스"}),
+        "11100000003": (422, {"error": {"code": "MISMATCH", "message": "실명 불일치"}}),
+        "11100000004": (404, {"error": {"code": "ACCOUNT_CLOSED", "message": "해지 계좌"}}),
+        "11100000005": (503, {"error": {"code": "BANK_MAINTENANCE", "message": "점검"}}),
+    }
+    if account == "11100000006":  # a 503 straight from a load balancer, no JSON
+        return _send(503, None, raw=b"<html>Service Unavailable</html>")
+    status, payload = answers.get(
+        str(account), (404, {"error": {"code": "ACCOUNT_NOT_FOUND", "message": "없는 계좌"}})
+    )
+    return _send(status, payload)
 
 
 @pytest.fixture
-def fake(fake_server: FakeServer) -> FakeState:
-    fake_server.state.mode = "ok"
-    fake_server.state.requests.clear()
-    return fake_server.state
+def fake() -> Iterator[FakeState]:
+    """Every httpx request of the test goes to ``answer``; one to another host fails the test."""
+    state = FakeState()
+    with respx.mock(base_url=FAKE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=lambda request: answer(state, request))
+        yield state
 
 
 @pytest.fixture
@@ -463,8 +430,8 @@ def test_nts_timeout_is_temporary(nts_settings: Any, fake: FakeState) -> None:
     assert time.monotonic() - started < SLOW_SECONDS
 
 
-def test_nts_connection_refused_is_temporary(nts_settings: Any) -> None:
-    nts_settings.NTS_API_URL = f"http://127.0.0.1:{unused_port()}/status"
+def test_nts_connection_refused_is_temporary(nts_settings: Any, fake: FakeState) -> None:
+    fake.mode = "refused"
     with pytest.raises(CompanyStateError, match="연결 실패") as info:
         get_company_state_client().lookup(["1208147521"])
     assert info.value.permanent is False
@@ -663,8 +630,10 @@ def test_http_holder_timeout(holder_settings: Any, fake: FakeState) -> None:
     assert time.monotonic() - started < SLOW_SECONDS
 
 
-def test_http_holder_connection_refused_is_a_temporary_outage(holder_settings: Any) -> None:
-    holder_settings.ACCOUNT_HOLDER_API_URL = f"http://127.0.0.1:{unused_port()}/holder"
+def test_http_holder_connection_refused_is_a_temporary_outage(
+    holder_settings: Any, fake: FakeState
+) -> None:
+    fake.mode = "refused"
     with pytest.raises(AccountHolderError) as info:
         get_account_holder_client().lookup(bank="WOORI", account_number="11100000001")
     assert (info.value.reason, info.value.permanent) == ("OUTAGE", False)
@@ -750,9 +719,3 @@ def test_mask_account_number() -> None:
 )
 def test_holder_matches(expected: str, actual: str, match: bool) -> None:
     assert holder_matches(expected, actual) is match
-
-
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -1,18 +1,18 @@
-"""Payments coming in: the payment file (settlements.payment_files), PortOne webhooks
-(settlements.webhooks, Standard Webhooks signature) and the HTTP payment resolver against a local
-fake PortOne server (settlements.payments.HttpPortOneResolver)."""
+"""Payments coming in: the payment file (settlements.files.payments), PortOne webhooks
+(settlements.services.webhooks, Standard Webhooks signature) and the HTTP payment resolver
+(settlements.providers.HttpPortOneResolver) against a fake PortOne REST API: respx answering in
+place of the network (`FakePortOne`), so the real resolver and its error mapping run."""
 
 import base64
-import contextlib
 import csv
 import io
 import json
-import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
+import respx
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from portone_server_sdk import errors
@@ -33,7 +33,7 @@ from tests.factories import make_contract, make_partner
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
 
-# --- a fake PortOne REST API on loopback ---
+# --- a fake PortOne REST API (respx, in-process) ---
 
 PAID_AT = "2025-10-01T01:00:00Z"
 
@@ -82,51 +82,46 @@ def portone_payment(payment_id: str, total: int = 30_000, tax_free: int = 0) -> 
 
 class FakePortOne:
     """`GET /payments/{id}`: ids starting with 'paid' answer a payment, 'missing' 404, 'boom'
-    500, 'slow' after 2 s, 'html' a non-JSON page."""
+    500, 'slow' after 2 s (a shorter read time-out gives up first), 'html' a non-JSON page.
+
+    Faked with respx, in-process: the real `HttpPortOneResolver._get` runs (httpx builds and sends
+    the request) and respx answers at httpx's transport, in whichever thread asks, including the
+    live server's. Requests to the live server itself (the SDK's) pass through to it; any other
+    host fails the test."""
+
+    url = "https://portone.test"  # never resolved
+    SLOW_SECONDS = 2.0
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
-        fake = self
+        self.router = respx.mock(assert_all_called=False)
+        self.router.get(url__startswith=f"{self.url}/payments/").mock(side_effect=self._answer)
+        self.router.route(host="localhost").pass_through()  # the SDK and our live server
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep pytest output clean
-                pass
-
-            def _send(self, status: int, body: bytes, content_type="application/json"):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                fake.requests.append((self.path, self.headers.get("Authorization", "")))
-                payment_id = self.path.removeprefix("/payments/")
-                if payment_id.startswith("paid"):
-                    self._send(200, json.dumps(portone_payment(payment_id)).encode())
-                elif payment_id.startswith("missing"):
-                    self._send(404, b'{"type":"PAYMENT_NOT_FOUND","message":"not found"}')
-                elif payment_id.startswith("boom"):
-                    self._send(500, b'{"type":"INTERNAL"}')
-                elif payment_id.startswith("slow"):
-                    time.sleep(2)
-                    with contextlib.suppress(OSError):  # the client gave up long ago
-                        self._send(200, json.dumps(portone_payment(payment_id)).encode())
-                else:
-                    self._send(200, b"<html>maintenance</html>", "text/html")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append((request.url.raw_path.decode(), request.headers["Authorization"]))
+        payment_id = request.url.path.removeprefix("/payments/")
+        if payment_id.startswith("paid"):
+            return httpx.Response(200, json=portone_payment(payment_id))
+        if payment_id.startswith("missing"):
+            return httpx.Response(404, json={"type": "PAYMENT_NOT_FOUND", "message": "not found"})
+        if payment_id.startswith("boom"):
+            return httpx.Response(500, json={"type": "INTERNAL"})
+        if payment_id.startswith("slow"):
+            if request.extensions["timeout"]["read"] < self.SLOW_SECONDS:
+                raise httpx.ReadTimeout("timed out", request=request)
+            return httpx.Response(200, json=portone_payment(payment_id))
+        return httpx.Response(200, content=b"<html>maintenance</html>", headers=HTML)
 
     def __enter__(self):
-        self.thread.start()
+        self.router.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        return self.router.__exit__(*exc)
+
+
+HTML = {"Content-Type": "text/html"}
 
 
 @pytest.fixture
