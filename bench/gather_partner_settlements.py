@@ -42,10 +42,11 @@ from django.utils import timezone  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
+from bench.common import contract_terms, partner_change  # noqa: E402
 from core.versioning import services as versioning  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from partners.services.partners import partners_create  # noqa: E402
-from policies.models import Contract, CycleMethod, DatePolicy, FeeType, Payer  # noqa: E402
+from policies.models import Contract  # noqa: E402
 from policies.services import CONTRACT  # noqa: E402
 from settlements.models import AMOUNT_COLUMNS, PartnerSettlement, Transfer  # noqa: E402
 from settlements.services import buckets, gather  # noqa: E402
@@ -58,44 +59,13 @@ def make_contract(prefix: str, n: int) -> Contract:
         CONTRACT,
         public_id=f"{prefix}contract-{n}",
         is_for_test=True,
-        terms={
-            "name": f"벤치마크 계약 {n}",
-            "memo": None,
-            "fee_type": FeeType.FIXED_RATE,
-            "fee_rate": 10_000,
-            "fee_amount": None,
-            "lag_days": 3,
-            "date_policy": DatePolicy.HOLIDAY_BEFORE,
-            "cycle_method": CycleMethod.DAILY,
-            "days_of_week": [],
-            "days_of_month": [],
-            "manual_dates": [],
-            "platform_fee_vat_payer": Payer.PARTNER,
-            "subtract_payment_vat_amount": False,
-        },
+        terms=contract_terms(name=f"벤치마크 계약 {n}"),
     )
 
 
 def make_partners(prefix: str, count: int, contracts: list[Contract]) -> list[Partner]:
     items = [
-        {
-            "id": f"{prefix}p{i}",
-            "contract_id": contracts[i % len(contracts)].public_id,
-            "terms": {
-                "name": f"벤치 파트너 {i}",
-                "memo": None,
-                "tags": [],
-                "user_defined_properties": {},
-                "contact_name": "담당자",
-                "contact_email": "bench@example.com",
-                "contact_phone": None,
-                "bank": "KOOKMIN",
-                "account_currency": "KRW",
-                "account_number": "11012345678905",
-                "account_holder": "홍길동",
-                "partner_type": "NON_WHT_PAYER",
-            },
-        }
+        partner_change(f"{prefix}p{i}", contracts[i % len(contracts)].public_id)
         for i in range(count)
     ]
     return partners_create(is_for_test=True, items=items)

@@ -43,11 +43,12 @@ from django.utils import timezone  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
+from bench.common import contract_terms, partner_change  # noqa: E402
 from core.versioning import services as versioning  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from partners.services.partners import partners_create  # noqa: E402
 from policies import services as policy_services  # noqa: E402
-from policies.models import CycleMethod, DatePolicy, FeeType, Payer  # noqa: E402
+from policies.models import FeeType, Payer  # noqa: E402
 from settlements.domain import calculation as calc  # noqa: E402
 from settlements.models import PartnerSettlement, Payment, Transfer  # noqa: E402
 from settlements.services.order_transfers import (  # noqa: E402
@@ -70,21 +71,7 @@ def create_terms(prefix: str) -> dict[str, str]:
         policy_services.CONTRACT,
         public_id=ids["contract"],
         is_for_test=True,
-        terms={
-            "name": "벤치마크 계약",
-            "memo": None,
-            "fee_type": FeeType.FIXED_RATE,
-            "fee_rate": 10_000,
-            "fee_amount": None,
-            "lag_days": 3,
-            "date_policy": DatePolicy.HOLIDAY_BEFORE,
-            "cycle_method": CycleMethod.DAILY,
-            "days_of_week": [],
-            "days_of_month": [],
-            "manual_dates": [],
-            "platform_fee_vat_payer": Payer.PARTNER,
-            "subtract_payment_vat_amount": False,
-        },
+        terms=contract_terms(),
     )
     for key, rate in (("share_half", 50_000), ("share_platform", 0)):
         versioning.entity_create(
@@ -115,29 +102,19 @@ def create_terms(prefix: str) -> dict[str, str]:
 
 def create_partners(prefix: str, count: int, contract_id: str) -> list[str]:
     items = [
-        {
-            "id": f"{prefix}p{i:05d}",
-            "contract_id": contract_id,
-            "terms": {
-                "name": f"파트너 {i}",
-                "memo": None,
-                "tags": [],
-                "user_defined_properties": {},
-                "contact_name": "담당자",
-                "contact_email": f"partner{i}@example.com",
-                "contact_phone": None,
-                "bank": "KOOKMIN",
-                "account_currency": "KRW",
-                "account_number": f"110{i:07d}",
-                "account_holder": f"예금주 {i}",
-                "partner_type": "NON_WHT_PAYER",
-                "birthdate": "1990-01-01",
-            },
-        }
+        partner_change(
+            f"{prefix}p{i:05d}",
+            contract_id,
+            name=f"파트너 {i}",
+            contact_email=f"partner{i}@example.com",
+            account_number=f"110{i:07d}",
+            account_holder=f"예금주 {i}",
+            birthdate="1990-01-01",
+        )
         for i in range(count)
     ]
     partners_create(is_for_test=True, items=items)
-    return [item["id"] for item in items]
+    return [item.id for item in items]
 
 
 def build_rows(

@@ -36,13 +36,14 @@ from django.db import connection, transaction  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
+from bench.common import contract_terms  # noqa: E402
 from core.files import sheets  # noqa: E402
 from core.versioning import services as versioning  # noqa: E402
 from partners.domain.brn import check_digit  # noqa: E402
 from partners.files import upload  # noqa: E402
 from partners.files.columns import COLUMNS, IMPORT_FIELDS  # noqa: E402
 from partners.models import Partner, PartnerTag, PartnerVersion  # noqa: E402
-from policies.models import Contract, CycleMethod, DatePolicy, FeeType, Payer  # noqa: E402
+from policies.models import Contract, CycleMethod  # noqa: E402
 from policies.services import CONTRACT  # noqa: E402
 
 BANKS = ["국민은행", "신한은행", "KAKAO", "우리은행", "TOSS", "NH농협은행"]
@@ -53,21 +54,7 @@ def make_contract() -> Contract:
         CONTRACT,
         public_id=f"bench-contract-{ULID()}",
         is_for_test=True,
-        terms={
-            "name": "벤치마크 계약",
-            "memo": None,
-            "fee_type": FeeType.FIXED_RATE,
-            "fee_rate": 10_000,
-            "fee_amount": None,
-            "lag_days": 3,
-            "date_policy": DatePolicy.HOLIDAY_BEFORE,
-            "cycle_method": CycleMethod.MONTHLY,
-            "days_of_week": [],
-            "days_of_month": [31],
-            "manual_dates": [],
-            "platform_fee_vat_payer": Payer.PARTNER,
-            "subtract_payment_vat_amount": False,
-        },
+        terms=contract_terms(cycle_method=CycleMethod.MONTHLY, days_of_month=[31]),
     )
 
 
