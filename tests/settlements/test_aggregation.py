@@ -3,11 +3,13 @@ status changes and the back-office actions (settlements.aggregation, settlements
 
 import functools
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from core.api.errors import error_status
 from core.errors import DomainError
@@ -29,6 +31,7 @@ from tests.factories import make_contract, make_partner, make_transfer
 pytestmark = pytest.mark.django_db
 
 D = date(2026, 3, 10)
+NOON_ON_D = datetime.combine(D, time(12), tzinfo=ZoneInfo("Asia/Seoul"))
 PREPARED = PartnerSettlementStatus.PAYOUT_PREPARED
 WITHHELD = PartnerSettlementStatus.PAYOUT_WITHHELD
 
@@ -53,6 +56,13 @@ def make(request):
 
 def amounts(settlement: int, **more: int) -> dict[str, int]:
     return {"settlement": settlement, **more}
+
+
+def today_is_d(time_machine) -> None:
+    """Stop the clock at noon in Seoul on D (time-machine moves time.time() and datetime.now(),
+    so timezone.now() and timezone.localdate() follow), for code that asks for today itself."""
+    time_machine.move_to(NOON_ON_D, tick=False)
+    assert timezone.localdate() == D
 
 
 # --- status advance -----------------------------------------------------------------------------
@@ -108,9 +118,9 @@ def test_advance_statuses_follows_the_kst_dates(partner):
     assert gather.transfers_advance_statuses(today=date(2026, 3, 8)) == {"in_process": 0}
 
 
-def test_advance_and_gather_task_settles_and_gathers(partner, monkeypatch, make):
+def test_advance_and_gather_task_settles_and_gathers(partner, time_machine, make):
     make(partner, stored_status="IN_PROCESS", settlement_date=D, amounts=amounts(1_000))
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
+    today_is_d(time_machine)
     assert tasks.advance_and_gather() == {"recomputed": 0, "in_process": 0, "gathered": 1}
     assert PartnerSettlement.objects.get().amount_settlement == 1_000
 
@@ -698,9 +708,9 @@ ACTION_KEY = "_selected_action"
 
 
 @pytest.mark.parametrize("url", [SETTLEMENTS_URL, TRANSFERS_URL])
-def test_admin_gather_now_needs_no_selection(staff, partner, url, monkeypatch):
+def test_admin_gather_now_needs_no_selection(staff, partner, url, time_machine):
     make_transfer(partner, stored_status="IN_PROCESS", settlement_date=D, amounts=amounts(10))
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
+    today_is_d(time_machine)
 
     response = staff.post(url, {"action": "gather_now", "index": "0"}, follow=True)
 
@@ -709,10 +719,10 @@ def test_admin_gather_now_needs_no_selection(staff, partner, url, monkeypatch):
 
 
 @pytest.mark.parametrize("bucket", [False, True])
-def test_gathered_settlements_history_names_the_staff_user(staff, partner, bucket, monkeypatch):
+def test_gathered_settlements_history_names_the_staff_user(staff, partner, bucket, time_machine):
     """Set-based history rows (core.history_sql) carry who did it, like a save() would."""
     make_transfer(partner, stored_status="IN_PROCESS", amounts=amounts(10), bucket=bucket)
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D)
+    today_is_d(time_machine)
     staff.post(SETTLEMENTS_URL, {"action": "gather_now", "index": "0"})
     settlement = PartnerSettlement.objects.get()
     assert list(
