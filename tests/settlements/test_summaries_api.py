@@ -1,37 +1,27 @@
-"""Transfer summaries and the transfer sheet through portone-server-sdk 0.21.0 against the live
-server (docs/api.md#transfer-reads): every filter, paging, test mode, and the CSV file."""
+"""Transfer summaries and the transfer sheet (docs/api.md#transfer-reads): every filter, paging,
+test mode, and the CSV file.
+
+Two tests drive the live server with portone-server-sdk 0.21.0, as an integrator would: the
+summaries come back as the SDK's union types, and the sheet is the text the SDK hands over. The
+others are about what the filters select and call the API in-process (DRF's APIClient) with the
+JSON the SDK sends, so they run in a rolled-back transaction instead of committing for a live
+server.
+"""
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from portone_server_sdk import errors
-from portone_server_sdk.common import DateRange, PageInput
-from portone_server_sdk.platform import PlatformUserDefinedPropertyValue
 from portone_server_sdk.platform.transfer import (
-    CreatePlatformOrderCancelTransferBodyExternalCancellationDetail,
-    CreatePlatformOrderCancelTransferBodyOrderDetail,
-    CreatePlatformOrderCancelTransferBodyOrderDetailAll,
-    CreatePlatformOrderTransferBodyAdditionalFee,
-    CreatePlatformOrderTransferBodyDiscount,
-    CreatePlatformOrderTransferBodyExternalPaymentDetail,
-    CreatePlatformOrderTransferBodyOrderDetail,
-    CreatePlatformOrderTransferBodyOrderLine,
-    CreatePlatformOrderTransferBodyProduct,
     PlatformManualTransferSummary,
     PlatformOrderCancelTransferSummary,
     PlatformOrderTransferSummary,
-    PlatformPaymentMethodCardInput,
-    PlatformPaymentMethodInput,
-    PlatformPaymentMethodTransferInput,
     PlatformTransferFilterInput,
-    PlatformTransferFilterInputKeyword,
-    PlatformTransferPropertyExactMatchInput,
     PlatformTransferSummaryExternalPayment,
     PlatformTransferSummaryPortOnePayment,
-    PlatformUserDefinedPropertyKeyValue,
 )
 
 from partners.models import UserDefinedProperty
@@ -43,22 +33,121 @@ from tests.factories import (
     make_partner,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
+# The SDK talks to the live server, another thread and connection: the rows must be committed.
+through_the_sdk = pytest.mark.django_db(transaction=True)
 
 PAID_AT = "2025-10-01T10:00:00+09:00"
 LIVE_IDS = {"order-1", "order-2", "order-3", "cancel-1", "manual-1", "manual-2"}
+SUMMARIES = "/platform/transfer-summaries"
+SHEET = "/platform/transfer-summaries/sheet-file"
 
 
-def _external(
-    method: PlatformPaymentMethodInput,
-) -> CreatePlatformOrderTransferBodyExternalPaymentDetail:
-    return CreatePlatformOrderTransferBodyExternalPaymentDetail(
-        currency="KRW", order_name="외부 주문", paid_at=PAID_AT, method=method
-    )
+def _external(method: dict) -> dict:
+    return {"currency": "KRW", "orderName": "외부 주문", "paidAt": PAID_AT, "method": method}
+
+
+# The request bodies portone-server-sdk sends for the data below.
+TRANSFERS = [
+    (
+        "/platform/transfers/order",
+        {
+            "id": "order-1",
+            "partnerId": "seller",
+            "paymentId": "pay-1",
+            "memo": "첫 주문",
+            "orderDetail": {
+                "orderLines": [
+                    {
+                        "product": {"id": "A", "name": "유기농 사과", "amount": 10_000},
+                        "quantity": 1,
+                        "discounts": [{"sharePolicyId": "P1", "amount": 2_000}],
+                        "additionalFees": [],
+                    }
+                ]
+            },
+            "discounts": [],
+            "additionalFees": [{"policyId": "F1"}],
+            "externalPaymentDetail": _external({"card": {}}),
+            "settlementStartDate": "2030-03-02",
+            "settlementDate": "2030-03-10",
+            "userDefinedProperties": [{"key": "region", "value": {"string": "seoul"}}],
+        },
+    ),
+    (
+        "/platform/transfers/order",
+        {
+            "id": "order-2",
+            "partnerId": "other",
+            "paymentId": "pay-2",
+            "orderDetail": {"orderAmount": 20_000},
+            "discounts": [{"sharePolicyId": "P2", "amount": 1_000}],
+            "additionalFees": [],
+            "externalPaymentDetail": _external({"transfer": {}}),
+            "settlementStartDate": "2025-10-01",
+            "settlementDate": "2025-10-15",
+        },
+    ),
+    (
+        "/platform/transfers/order",
+        {
+            "id": "order-3",
+            "partnerId": "seller",
+            "paymentId": "po-1",
+            "orderDetail": {"orderAmount": 30_000},
+            "discounts": [],
+            "additionalFees": [],
+            "settlementStartDate": "2030-01-02",
+            "settlementDate": "2030-01-10",
+        },
+    ),
+    (
+        "/platform/transfers/order-cancel",
+        {
+            "id": "cancel-1",
+            "transferId": "order-2",
+            "cancellationId": "c-1",
+            "orderDetail": {"all": {}},
+            "discounts": [],
+            "externalCancellationDetail": {"cancelledAt": "2025-10-05T10:00:00+09:00"},
+            "settlementStartDate": "2025-10-05",
+            "settlementDate": "2025-10-15",
+        },
+    ),
+    (
+        "/platform/transfers/manual",
+        {
+            "id": "manual-1",
+            "partnerId": "seller",
+            "settlementAmount": -12_000,
+            "settlementDate": "2030-01-10",
+            "memo": "=1+1",
+        },
+    ),
+    (
+        "/platform/transfers/manual",
+        {
+            "id": "manual-2",
+            "partnerId": "other",
+            "settlementAmount": 5_000,
+            "settlementDate": "2030-02-01",
+        },
+    ),
+    (
+        "/platform/transfers/manual",
+        {
+            "id": "manual-1",
+            "partnerId": "seller",
+            "settlementAmount": 7_000,
+            "settlementDate": "2030-01-10",
+            "isForTest": True,
+        },
+    ),
+]
 
 
 @pytest.fixture
-def data(portone):
+def data(api_client):
     """Six live transfers of two partners (and one test-mode transfer with a repeated id):
 
     order-1  seller  C1  card (external)      line A "유기농 사과" + P1, order fee F1  2030-03-10
@@ -101,107 +190,40 @@ def data(portone):
         tax_free_amount=0,
     )
 
-    client = portone.platform.transfer
-    card = PlatformPaymentMethodInput(card=PlatformPaymentMethodCardInput())
-    bank = PlatformPaymentMethodInput(transfer=PlatformPaymentMethodTransferInput())
-    client.create_platform_order_transfer(
-        id="order-1",
-        partner_id="seller",
-        payment_id="pay-1",
-        memo="첫 주문",
-        order_detail=CreatePlatformOrderTransferBodyOrderDetail(
-            order_lines=[
-                CreatePlatformOrderTransferBodyOrderLine(
-                    product=CreatePlatformOrderTransferBodyProduct(
-                        id="A", name="유기농 사과", amount=10_000
-                    ),
-                    quantity=1,
-                    discounts=[
-                        CreatePlatformOrderTransferBodyDiscount(share_policy_id="P1", amount=2_000)
-                    ],
-                    additional_fees=[],
-                )
-            ]
-        ),
-        discounts=[],
-        additional_fees=[CreatePlatformOrderTransferBodyAdditionalFee(policy_id="F1")],
-        external_payment_detail=_external(card),
-        settlement_start_date="2030-03-02",
-        settlement_date="2030-03-10",
-        user_defined_properties=[
-            PlatformUserDefinedPropertyKeyValue(
-                key="region", value=PlatformUserDefinedPropertyValue(string="seoul")
-            )
-        ],
-    )
-    client.create_platform_order_transfer(
-        id="order-2",
-        partner_id="other",
-        payment_id="pay-2",
-        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=20_000),
-        discounts=[CreatePlatformOrderTransferBodyDiscount(share_policy_id="P2", amount=1_000)],
-        additional_fees=[],
-        external_payment_detail=_external(bank),
-        settlement_start_date="2025-10-01",
-        settlement_date="2025-10-15",
-    )
-    client.create_platform_order_transfer(
-        id="order-3",
-        partner_id="seller",
-        payment_id="po-1",
-        order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=30_000),
-        discounts=[],
-        additional_fees=[],
-        settlement_start_date="2030-01-02",
-        settlement_date="2030-01-10",
-    )
-    client.create_platform_order_cancel_transfer(
-        id="cancel-1",
-        transfer_id="order-2",
-        cancellation_id="c-1",
-        order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(
-            all=CreatePlatformOrderCancelTransferBodyOrderDetailAll()
-        ),
-        discounts=[],
-        external_cancellation_detail=(
-            CreatePlatformOrderCancelTransferBodyExternalCancellationDetail(
-                cancelled_at="2025-10-05T10:00:00+09:00"
-            )
-        ),
-        settlement_start_date="2025-10-05",
-        settlement_date="2025-10-15",
-    )
-    client.create_platform_manual_transfer(
-        id="manual-1",
-        partner_id="seller",
-        settlement_amount=-12_000,
-        settlement_date="2030-01-10",
-        memo="=1+1",
-    )
-    client.create_platform_manual_transfer(
-        id="manual-2", partner_id="other", settlement_amount=5_000, settlement_date="2030-02-01"
-    )
-    client.create_platform_manual_transfer(
-        id="manual-1",
-        partner_id="seller",
-        settlement_amount=7_000,
-        settlement_date="2030-01-10",
-        is_for_test=True,
-    )
-    return client
+    for path, body in TRANSFERS:
+        response = api_client.post(path, body, format="json")
+        assert response.status_code == 200, response.content
+    return api_client
 
 
-def ids(client, test=None, **filter_kwargs) -> set[str]:
-    result = client.get_platform_transfer_summaries(
-        test=test,
-        filter=PlatformTransferFilterInput(**filter_kwargs),
-        page=PageInput(number=0, size=100),
-    )
-    return {s.id for s in result.transfer_summaries}
+def get(api, path: str, *, test: bool | None = None, **body):
+    """A GET the way the SDK sends it: the input as JSON in `requestBody`, `test` in the query."""
+    params = {"requestBody": json.dumps(body)}
+    if test is not None:
+        params["test"] = str(test).lower()
+    return api.get(path, params)
 
 
-def test_summaries_come_back_as_the_sdks_union_with_their_snapshots(data):
-    result = data.get_platform_transfer_summaries()
+def summaries(api, **kwargs) -> dict:
+    response = get(api, SUMMARIES, **kwargs)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def ids(api, test=None, **filter_fields) -> set[str]:
+    result = summaries(api, test=test, filter=filter_fields, page={"number": 0, "size": 100})
+    return {s["id"] for s in result["transferSummaries"]}
+
+
+def assert_invalid_request(response) -> None:
+    """The answer the SDK raises as errors.InvalidRequestError."""
+    assert response.status_code == 400
+    assert response.json()["type"] == "INVALID_REQUEST"
+
+
+@through_the_sdk
+def test_summaries_come_back_as_the_sdks_union_with_their_snapshots(data, portone):
+    result = portone.platform.transfer.get_platform_transfer_summaries()
     assert result.page.total_count == 6
     by_id = {s.id: s for s in result.transfer_summaries}
     assert set(by_id) == LIVE_IDS
@@ -252,35 +274,35 @@ def test_summaries_come_back_as_the_sdks_union_with_their_snapshots(data):
 
 
 def test_date_ranges_filter_and_cannot_be_combined(data):
-    assert ids(data, settlement_date_range=DateRange(from_="2030-01-01", until="2030-01-31")) == {
+    assert ids(data, settlementDateRange={"from": "2030-01-01", "until": "2030-01-31"}) == {
         "order-3",
         "manual-1",
     }
     # manual transfers have no settlement start date
-    start = DateRange(from_="2025-10-01", until="2025-10-31")
-    assert ids(data, settlement_start_date_range=start) == {"order-2", "cancel-1"}
-    with pytest.raises(errors.InvalidRequestError):
-        ids(data, settlement_start_date_range=start, settlement_date_range=start)
+    start = {"from": "2025-10-01", "until": "2025-10-31"}
+    assert ids(data, settlementStartDateRange=start) == {"order-2", "cancel-1"}
+    both = {"settlementStartDateRange": start, "settlementDateRange": start}
+    assert_invalid_request(get(data, SUMMARIES, filter=both))
 
 
 def test_partner_tags_contracts_and_policies_filter(data):
-    assert ids(data, partner_tags=["vip"]) == {"order-1", "order-3", "manual-1"}
-    assert ids(data, partner_tags=["new", "nobody"]) == {"order-2", "cancel-1", "manual-2"}
-    assert ids(data, contract_ids=["C2"]) == {"order-2", "cancel-1"}
-    assert ids(data, contract_ids=["C1", "C2"]) == LIVE_IDS - {"manual-1", "manual-2"}
+    assert ids(data, partnerTags=["vip"]) == {"order-1", "order-3", "manual-1"}
+    assert ids(data, partnerTags=["new", "nobody"]) == {"order-2", "cancel-1", "manual-2"}
+    assert ids(data, contractIds=["C2"]) == {"order-2", "cancel-1"}
+    assert ids(data, contractIds=["C1", "C2"]) == LIVE_IDS - {"manual-1", "manual-2"}
     # P1 sits on a line of order-1; P2 on order-2's order level, and its cancel reverses it
-    assert ids(data, discount_share_policy_ids=["P1"]) == {"order-1"}
-    assert ids(data, discount_share_policy_ids=["P2"]) == {"order-2", "cancel-1"}
-    assert ids(data, additional_fee_policy_ids=["F1"]) == {"order-1"}
-    assert ids(data, additional_fee_policy_ids=["C1"]) == set()  # a contract id is no policy
+    assert ids(data, discountSharePolicyIds=["P1"]) == {"order-1"}
+    assert ids(data, discountSharePolicyIds=["P2"]) == {"order-2", "cancel-1"}
+    assert ids(data, additionalFeePolicyIds=["F1"]) == {"order-1"}
+    assert ids(data, additionalFeePolicyIds=["C1"]) == set()  # a contract id is no policy
 
 
 def test_payment_method_and_channel_filter(data):
-    assert ids(data, payment_method_types=["CARD"]) == {"order-1"}
-    assert ids(data, payment_method_types=["TRANSFER"]) == {"order-2", "cancel-1"}
-    assert ids(data, payment_method_types=["EASY_PAY", "CARD"]) == {"order-1", "order-3"}
-    assert ids(data, channel_keys=["channel-a"]) == {"order-3"}
-    assert ids(data, channel_keys=["channel-b"]) == set()
+    assert ids(data, paymentMethodTypes=["CARD"]) == {"order-1"}
+    assert ids(data, paymentMethodTypes=["TRANSFER"]) == {"order-2", "cancel-1"}
+    assert ids(data, paymentMethodTypes=["EASY_PAY", "CARD"]) == {"order-1", "order-3"}
+    assert ids(data, channelKeys=["channel-a"]) == {"order-3"}
+    assert ids(data, channelKeys=["channel-b"]) == set()
 
 
 def test_types_statuses_and_user_defined_property_filter(data):
@@ -294,30 +316,42 @@ def test_types_statuses_and_user_defined_property_filter(data):
         "order-2",
         "order-3",
     }
-    region = PlatformTransferPropertyExactMatchInput
-    assert ids(data, user_defined_property=region(key="region", value="seoul")) == {"order-1"}
-    assert ids(data, user_defined_property=region(key="region", value="seou")) == set()
-    assert ids(data, user_defined_property=region(key="grade", value="seoul")) == set()
+
+    def region(key: str, value: str) -> dict:
+        return {"key": key, "value": value}
+
+    assert ids(data, userDefinedProperty=region(key="region", value="seoul")) == {"order-1"}
+    assert ids(data, userDefinedProperty=region(key="region", value="seou")) == set()
+    assert ids(data, userDefinedProperty=region(key="grade", value="seoul")) == set()
 
 
-def test_payout_stages_come_from_the_partner_settlement(data, portone):
+def test_payout_stages_come_from_the_partner_settlement(data):
     """docs/payouts.md#payout-lifecycle: SETTLED transfers show their settlement's payout stage
     (read, not written to each transfer), in the summaries, their status filter and the single get.
     """
     order = Transfer.objects.get(public_id="order-2", is_for_test=False)
     settlement = order.partner_settlement
-    portone.platform.payout.complete_platform_payout_by_partner_settlement_ids(
-        bulk_payout_id="b-1", partner_settlement_ids=[settlement.public_id]
+    response = data.post(
+        "/platform/partner-settlements/complete-payout",
+        {"bulkPayoutId": "b-1", "partnerSettlementIds": [settlement.public_id]},
+        format="json",
     )
+    assert response.status_code == 200, response.content
+
+    def status_of_order_2() -> str:
+        response = data.get("/platform/transfers/order-2")
+        assert response.status_code == 200, response.content
+        return response.json()["status"]
+
     assert ids(data, statuses=["PAID_OUT"]) == {"order-2"}
     assert ids(data, statuses=["SETTLED"]) == {"cancel-1"}
-    listed = {s.id: s.status for s in data.get_platform_transfer_summaries().transfer_summaries}
+    listed = {s["id"]: s["status"] for s in summaries(data)["transferSummaries"]}
     assert (listed["order-2"], listed["cancel-1"], listed["manual-2"]) == (
         "PAID_OUT",
         "SETTLED",
         "IN_PROCESS",
     )
-    assert data.get_platform_transfer(id="order-2").status == "PAID_OUT"
+    assert status_of_order_2() == "PAID_OUT"
     assert Transfer.objects.get(pk=order.pk).stored_status == "SETTLED"  # the row is untouched
     for stage, shown in (
         ("CONFIRMED", "PAYOUT_CONFIRMED"),
@@ -328,43 +362,41 @@ def test_payout_stages_come_from_the_partner_settlement(data, portone):
     ):
         PartnerSettlement.objects.filter(pk=settlement.pk).update(status=stage)
         assert "order-2" in ids(data, statuses=[shown]), stage
-        assert data.get_platform_transfer(id="order-2").status == shown
+        assert status_of_order_2() == shown
 
 
-def keyword(client, **kwargs) -> set[str]:
-    return ids(client, keyword=PlatformTransferFilterInputKeyword(**kwargs))
+def keyword(api, **fields) -> set[str]:
+    return ids(api, keyword=fields)
 
 
 def test_every_keyword_narrows(data):
-    assert keyword(data, payment_id="pay-2") == {"order-2", "cancel-1"}
-    assert keyword(data, payment_id="pay") == set()  # exact
-    assert keyword(data, transfer_id="manual-1") == {"manual-1"}
-    assert keyword(data, transfer_memo="주문") == {"order-1"}  # contains
-    assert keyword(data, product_id="A") == {"order-1"}
-    assert keyword(data, product_id="a") == set()
-    assert keyword(data, product_name="유기농 사과") == {"order-1"}
-    assert keyword(data, product_name="사과") == set()  # exact
-    assert keyword(data, partner_id="other") == {"order-2", "cancel-1", "manual-2"}
-    assert keyword(data, partner_name="가나") == {"order-1", "order-3", "manual-1"}
-    assert keyword(data, partner_memo="우수") == {"order-1", "order-3", "manual-1"}
+    assert keyword(data, paymentId="pay-2") == {"order-2", "cancel-1"}
+    assert keyword(data, paymentId="pay") == set()  # exact
+    assert keyword(data, transferId="manual-1") == {"manual-1"}
+    assert keyword(data, transferMemo="주문") == {"order-1"}  # contains
+    assert keyword(data, productId="A") == {"order-1"}
+    assert keyword(data, productId="a") == set()
+    assert keyword(data, productName="유기농 사과") == {"order-1"}
+    assert keyword(data, productName="사과") == set()  # exact
+    assert keyword(data, partnerId="other") == {"order-2", "cancel-1", "manual-2"}
+    assert keyword(data, partnerName="가나") == {"order-1", "order-3", "manual-1"}
+    assert keyword(data, partnerMemo="우수") == {"order-1", "order-3", "manual-1"}
     settlement_id = Transfer.objects.get(public_id="order-2").partner_settlement.public_id
-    assert keyword(data, partner_settlement_id=settlement_id) == {"order-2"}
-    assert keyword(data, payout_id="payout-1") == set()
+    assert keyword(data, partnerSettlementId=settlement_id) == {"order-2"}
+    assert keyword(data, payoutId="payout-1") == set()
     assert keyword(data, all="사과") == {"order-1"}  # a product name, in part
     assert keyword(data, all="manual") == {"manual-1", "manual-2"}
     assert keyword(data, all="다라") == {"order-2", "cancel-1", "manual-2"}
-    with pytest.raises(errors.InvalidRequestError):
-        keyword(data, payment_id="pay-1", transfer_id="order-1")  # exactly one key
+    two_keys = {"keyword": {"paymentId": "pay-1", "transferId": "order-1"}}
+    assert_invalid_request(get(data, SUMMARIES, filter=two_keys))  # exactly one key
 
 
 def test_pages_are_newest_first_with_the_total(data):
-    pages = [
-        data.get_platform_transfer_summaries(page=PageInput(number=n, size=4)) for n in (0, 1, 2)
-    ]
-    assert [len(p.transfer_summaries) for p in pages] == [4, 2, 0]
-    assert all(p.page.total_count == 6 for p in pages)
-    assert (pages[1].page.number, pages[1].page.size) == (1, 4)
-    seen = [s.id for p in pages for s in p.transfer_summaries]
+    pages = [summaries(data, page={"number": n, "size": 4}) for n in (0, 1, 2)]
+    assert [len(p["transferSummaries"]) for p in pages] == [4, 2, 0]
+    assert all(p["page"]["totalCount"] == 6 for p in pages)
+    assert (pages[1]["page"]["number"], pages[1]["page"]["size"]) == (1, 4)
+    seen = [s["id"] for p in pages for s in p["transferSummaries"]]
     assert seen == list(
         Transfer.objects.filter(is_for_test=False)
         .order_by("-created_at", "-id")
@@ -374,22 +406,29 @@ def test_pages_are_newest_first_with_the_total(data):
 
 
 def test_test_mode_is_a_separate_namespace_and_query_wins(data):
-    only_test = data.get_platform_transfer_summaries(test=True).transfer_summaries
-    assert [(s.id, s.is_for_test, s.settlement_amount) for s in only_test] == [
+    only_test = summaries(data, test=True)["transferSummaries"]
+    assert [(s["id"], s["isForTest"], s["settlementAmount"]) for s in only_test] == [
         ("manual-1", True, 7_000)
     ]
-    assert only_test[0].partner.name == "테스트 상점"
-    assert ids(data, is_for_test=True) == {"manual-1"}
-    assert ids(data, test=False, is_for_test=True) == LIVE_IDS  # query `test` wins
-    assert ids(data, test=True, is_for_test=False) == {"manual-1"}
+    assert only_test[0]["partner"]["name"] == "테스트 상점"
+    assert ids(data, isForTest=True) == {"manual-1"}
+    assert ids(data, test=False, isForTest=True) == LIVE_IDS  # query `test` wins
+    assert ids(data, test=True, isForTest=False) == {"manual-1"}
 
 
 def rows_of(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
 
 
-def test_sheet_is_csv_with_bom_korean_headers_and_the_chosen_columns(data):
-    text = data.download_platform_transfer_sheet(
+def sheet(api, **kwargs) -> str:
+    response = get(api, SHEET, **kwargs)
+    assert response.status_code == 200, response.content
+    return response.getvalue().decode(response.charset)
+
+
+@through_the_sdk
+def test_sheet_is_csv_with_bom_korean_headers_and_the_chosen_columns(data, portone):
+    text = portone.platform.transfer.download_platform_transfer_sheet(
         filter=PlatformTransferFilterInput(types=["MANUAL"]),
         fields=[
             "TRANSFER_ID",
@@ -409,11 +448,7 @@ def test_sheet_is_csv_with_bom_korean_headers_and_the_chosen_columns(data):
 
 
 def test_sheet_default_columns_cover_orders_and_partners(data):
-    text = data.download_platform_transfer_sheet(
-        filter=PlatformTransferFilterInput(
-            keyword=PlatformTransferFilterInputKeyword(transfer_id="order-3")
-        )
-    )
+    text = sheet(data, filter={"keyword": {"transferId": "order-3"}})
     header, row = rows_of(text)
     cells = dict(zip(header, row, strict=True))
     assert header[:3] == ["정산건 아이디", "정산 유형", "정산 상태"]
@@ -435,21 +470,20 @@ def test_sheet_default_columns_cover_orders_and_partners(data):
 
 
 def test_sheet_partner_and_property_columns_and_unknown_keys(data):
-    text = data.download_platform_transfer_sheet(
-        filter=PlatformTransferFilterInput(
-            keyword=PlatformTransferFilterInputKeyword(transfer_id="order-1")
-        ),
+    text = sheet(
+        data,
+        filter={"keyword": {"transferId": "order-1"}},
         fields=["TRANSFER_region", "PARTNER_grade", "PARTNER_TAGS", "PARTNER_BANK", "FORMULA_x"],
     )
     assert rows_of(text) == [
         ["정산건 속성: 지역", "파트너 속성: 등급", "파트너 태그", "은행", "정산 수식: x"],
         ["seoul", "gold", "vip, food", "국민은행", ""],
     ]
-    with pytest.raises(errors.InvalidRequestError):
-        data.download_platform_transfer_sheet(fields=["TRANSFER_ID", "NOPE"])
+    assert_invalid_request(get(data, SHEET, fields=["TRANSFER_ID", "NOPE"]))
 
 
 def test_sheet_follows_test_mode(data):
-    assert rows_of(
-        data.download_platform_transfer_sheet(test=True, fields=["TRANSFER_ID", "PARTNER_NAME"])
-    ) == [["정산건 아이디", "파트너 이름"], ["manual-1", "테스트 상점"]]
+    assert rows_of(sheet(data, test=True, fields=["TRANSFER_ID", "PARTNER_NAME"])) == [
+        ["정산건 아이디", "파트너 이름"],
+        ["manual-1", "테스트 상점"],
+    ]
