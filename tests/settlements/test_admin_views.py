@@ -1,5 +1,9 @@
 """Finance-team admin pages (settlements/admin/): the settlement dashboard and its XLSX,
-and the bulk manual-transfer upload (CSV in UTF-8 / UTF-8 BOM / CP949, XLSX)."""
+and the bulk manual-transfer upload (CSV in UTF-8 / UTF-8 BOM / CP949, XLSX).
+
+Transfers are created through the API in-process (DRF's APIClient, the JSON portone-server-sdk
+sends), so every test runs in a rolled-back transaction; the SDK itself is tested in
+test_transfers_api.py."""
 
 import csv
 import io
@@ -10,14 +14,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
-from portone_server_sdk.platform.transfer import (
-    CreatePlatformOrderCancelTransferBodyExternalCancellationDetail,
-    CreatePlatformOrderCancelTransferBodyOrderDetail,
-    CreatePlatformOrderTransferBodyAdditionalFee,
-    CreatePlatformOrderTransferBodyDiscount,
-    CreatePlatformOrderTransferBodyExternalPaymentDetail,
-    CreatePlatformOrderTransferBodyOrderDetail,
-)
 
 from core.files import sheets
 from core.versioning import services as versioning
@@ -33,7 +29,7 @@ from tests.factories import (
     make_partner,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 HEADERS = ["파트너 아이디", "정산금액", "면세금액", "정산일", "통화", "메모", "정산건 아이디"]
 
@@ -68,8 +64,15 @@ def _day(offset: int) -> str:
     return (timezone.localdate() + timedelta(days=offset)).isoformat()
 
 
+def create_transfer(api_client, kind: str, **body) -> dict:
+    """POST /platform/transfers/{kind} in-process; the created transfer's JSON."""
+    response = api_client.post(f"/platform/transfers/{kind}", body, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["transfer"]
+
+
 @pytest.fixture
-def scheduled(portone, partners):
+def scheduled(api_client, partners):
     """Within the next 30 days (live mode):
 
     seller: ORDER 10,000 (day 3) -> 8,900 · ORDER 20,000 with P1 2,000 and F1 (day 10) -> 15,700
@@ -79,59 +82,53 @@ def scheduled(portone, partners):
     Left out: two PAID_OUT manuals (stored, and through the settlement), one on day 40, and a
     test-mode manual.
     """
-    client = portone.platform.transfer
-    external = CreatePlatformOrderTransferBodyExternalPaymentDetail(
-        currency="KRW", order_name="주문", paid_at=timezone.now().isoformat()
-    )
+    external = {"currency": "KRW", "orderName": "주문", "paidAt": timezone.now().isoformat()}
 
     def order(id_, partner, amount, day, discounts=(), fees=()):
-        return client.create_platform_order_transfer(
+        return create_transfer(
+            api_client,
+            "order",
             id=id_,
-            partner_id=partner,
-            payment_id=f"pay-{id_}",
-            order_detail=CreatePlatformOrderTransferBodyOrderDetail(order_amount=amount),
-            discounts=[
-                CreatePlatformOrderTransferBodyDiscount(share_policy_id=p, amount=a)
-                for p, a in discounts
-            ],
-            additional_fees=[
-                CreatePlatformOrderTransferBodyAdditionalFee(policy_id=f) for f in fees
-            ],
-            external_payment_detail=external,
-            settlement_start_date=_day(0),
-            settlement_date=_day(day),
-        ).transfer
+            partnerId=partner,
+            paymentId=f"pay-{id_}",
+            orderDetail={"orderAmount": amount},
+            discounts=[{"sharePolicyId": p, "amount": a} for p, a in discounts],
+            additionalFees=[{"policyId": f} for f in fees],
+            externalPaymentDetail=external,
+            settlementStartDate=_day(0),
+            settlementDate=_day(day),
+        )
 
     def manual(id_, partner, amount, day, **kwargs):
-        return client.create_platform_manual_transfer(
+        return create_transfer(
+            api_client,
+            "manual",
             id=id_,
-            partner_id=partner,
-            settlement_amount=amount,
-            settlement_date=_day(day),
+            partnerId=partner,
+            settlementAmount=amount,
+            settlementDate=_day(day),
             **kwargs,
-        ).transfer
+        )
 
-    assert order("o1", "seller", 10_000, 3).amount.settlement == 8_900
+    assert order("o1", "seller", 10_000, 3)["amount"]["settlement"] == 8_900
     o2 = order("o2", "seller", 20_000, 10, discounts=[("P1", 2_000)], fees=["F1"])
-    assert o2.amount.settlement == 15_700
-    cancel = client.create_platform_order_cancel_transfer(
+    assert o2["amount"]["settlement"] == 15_700
+    cancel = create_transfer(
+        api_client,
+        "order-cancel",
         id="c1",
-        transfer_id="o1",
-        cancellation_id="cancel-1",
-        order_detail=CreatePlatformOrderCancelTransferBodyOrderDetail(order_amount=5_000),
+        transferId="o1",
+        cancellationId="cancel-1",
+        orderDetail={"orderAmount": 5_000},
         discounts=[],
-        external_cancellation_detail=(
-            CreatePlatformOrderCancelTransferBodyExternalCancellationDetail(
-                cancelled_at=timezone.now().isoformat()
-            )
-        ),
-        settlement_start_date=_day(0),
-        settlement_date=_day(3),
-    ).transfer
-    assert cancel.amount.settlement == 4_450
+        externalCancellationDetail={"cancelledAt": timezone.now().isoformat()},
+        settlementStartDate=_day(0),
+        settlementDate=_day(3),
+    )
+    assert cancel["amount"]["settlement"] == 4_450
     manual("m1", "seller", 50_000, 3)
     manual("m2", "seller", -12_000, 10)
-    assert order("o3", "other", 30_000, 10).amount.settlement == 28_350
+    assert order("o3", "other", 30_000, 10)["amount"]["settlement"] == 28_350
     manual("paid", "other", 99_999, 5)
     Transfer.objects.filter(public_id="paid").update(
         stored_status=TransferStatus.PAID_OUT
@@ -143,7 +140,7 @@ def scheduled(portone, partners):
         status=PartnerSettlementStatus.PAID_OUT
     )
     manual("later", "seller", 7_777, 40)
-    manual("t1", "seller", 1_234, 3, is_for_test=True)
+    manual("t1", "seller", 1_234, 3, isForTest=True)
 
 
 SELLER = {
@@ -363,9 +360,14 @@ def test_upload_previews_then_confirm_writes_every_row(staff, partners, name, en
     assert Transfer.objects.count() == 3
 
 
-def test_upload_with_bad_rows_lists_them_and_writes_nothing(staff, partners, portone):
-    portone.platform.transfer.create_platform_manual_transfer(
-        id="taken", partner_id="seller", settlement_amount=1_000, settlement_date="2030-01-01"
+def test_upload_with_bad_rows_lists_them_and_writes_nothing(staff, partners, api_client):
+    create_transfer(
+        api_client,
+        "manual",
+        id="taken",
+        partnerId="seller",
+        settlementAmount=1_000,
+        settlementDate="2030-01-01",
     )
     rows = [
         ["seller", "12,000", "", "2030-01-10", "", "괜찮은 행", "new-1"],  # row 2: fine
@@ -441,10 +443,15 @@ def test_confirm_runs_one_all_or_nothing_service_call(staff, partners, monkeypat
     assert Transfer.objects.filter(is_for_test=False).count() == 0
 
 
-def test_confirm_refuses_when_the_data_changed_since_the_preview(staff, partners, portone):
+def test_confirm_refuses_when_the_data_changed_since_the_preview(staff, partners, api_client):
     upload(staff, "ok.csv", _csv([["seller", "1000", "", "2030-01-10", "", "", "late-1"]]).encode())
-    portone.platform.transfer.create_platform_manual_transfer(
-        id="late-1", partner_id="other", settlement_amount=1, settlement_date="2030-01-01"
+    create_transfer(
+        api_client,
+        "manual",
+        id="late-1",
+        partnerId="other",
+        settlementAmount=1,
+        settlementDate="2030-01-01",
     )
     response = staff.post(reverse("settlements-manual-upload-confirm"))
     assert response.status_code == 200
