@@ -197,6 +197,7 @@ def test_counts_ignore_the_status_filter_and_paging_reports_the_total(portone, w
     assert page.items[0].id == newest_first[3].public_id
 
 
+@pytest.mark.django_db  # in-process: no live server, so no need to commit
 def test_filter_is_required(api_client, world):
     response = api_client.get(
         "/platform/partner-settlements", {"requestBody": json.dumps({"page": {"size": 5}})}
