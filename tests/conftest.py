@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 from portone_server_sdk import PortOneClient
 
 from core.models import ApiSecret, hash_secret
@@ -7,6 +8,14 @@ from core.models import ApiSecret, hash_secret
 # (about a second), so the SDK client is built once per session and each test only (re)creates
 # the secret's row in its fresh database.
 TEST_SECRET = "sk_test_" + "0123456789abcdef" * 3
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Staff users for the admin tests: PBKDF2's 1,000,000 rounds took ~0.2 s of CPU per user
+    (~90 of them); no test is about password hashing, so the tests use the fastest hasher."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
