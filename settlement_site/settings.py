@@ -65,6 +65,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # django-unfold before django.contrib.admin: its templates and its AdminSite replace the stock
+    # ones (docs/decisions.md#admin-theme).
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "unfold.contrib.import_export",
+    "unfold.contrib.simple_history",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,6 +94,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself with DEBUG off: `make run` needs no web server in front.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost of ours: whatever DEBUG is, an API path never answers Django's HTML error pages.
+    "core.api.middleware.JsonApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,6 +171,50 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns at start-up without it
+# `make run` runs collectstatic; compressed copies are made then, and WhiteNoise serves them with
+# far-future headers. Without a manifest, so that a test or a shell never needs collectstatic first.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the apps' static folders too, so a checkout that skipped collectstatic (tests,
+# a shell-started server) still gets a styled admin.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", default=True)
+
+# --- Admin (django-unfold) ----------------------------------------------------------------------
+# Navigation by task, not by Django app: core.admin.navigation builds the sidebar per request.
+UNFOLD = {
+    "SITE_TITLE": _("파트너 정산"),
+    "SITE_HEADER": _("파트너 정산"),
+    "SITE_SUBHEADER": _("정산 백오피스"),
+    "SITE_SYMBOL": "account_balance",
+    "SITE_URL": "/admin/",
+    "SHOW_LANGUAGES": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "settlements.admin.home.dashboard_callback",
+    "STYLES": ["core.admin.navigation.stylesheet"],
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": "core.admin.navigation.sidebar",
+    },
+    "COLORS": {
+        "primary": {
+            "50": "oklch(97% .014 254.604)",
+            "100": "oklch(93.2% .032 255.585)",
+            "200": "oklch(88.2% .059 254.128)",
+            "300": "oklch(80.9% .105 251.813)",
+            "400": "oklch(70.7% .165 254.624)",
+            "500": "oklch(62.3% .214 259.815)",
+            "600": "oklch(54.6% .245 262.881)",
+            "700": "oklch(48.8% .243 264.376)",
+            "800": "oklch(42.4% .199 265.638)",
+            "900": "oklch(37.9% .146 265.522)",
+            "950": "oklch(28.2% .091 267.935)",
+        },
+    },
+}
 
 # --- Personal data ------------------------------------------------------------------------------
 # Fernet key (urlsafe base64, 32 bytes) for account numbers and birth dates. The development

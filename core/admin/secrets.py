@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.base import ModelAdmin
 from core.models import ApiSecret, IdempotencyKey
 
 admin.site.site_header = _("파트너 정산 관리")
@@ -9,7 +10,7 @@ admin.site.index_title = _("정산 백오피스")
 
 
 @admin.register(ApiSecret)
-class ApiSecretAdmin(admin.ModelAdmin):
+class ApiSecretAdmin(ModelAdmin):
     list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix")
@@ -44,7 +45,7 @@ class ApiSecretAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(ModelAdmin):
     list_display = ("key", "method", "path", "status_code", "created_at")
     search_fields = ("key", "path")
     readonly_fields = [f.name for f in IdempotencyKey._meta.fields]

@@ -5,8 +5,10 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.base import TabularInline
 
-class VersionInline(admin.TabularInline):
+
+class VersionInline(TabularInline):
     """Subclasses set `model` (the entity's VersionBase subclass)."""
 
     extra = 0

@@ -4,9 +4,9 @@ file pages (partners.admin.uploads). Writes go through partners.services."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin.actions import ArchiveActionsMixin
+from core.admin.base import HistoryAdmin, ModelAdmin
 from core.admin.versions import VersionInline
 from partners.admin import uploads
 from partners.models import CompanyVerification, Partner, PartnerTag, PartnerVersion
@@ -42,7 +42,7 @@ class TagFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
+class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
     kind = services.PARTNER
     list_display = (
         "public_id",
@@ -197,12 +197,12 @@ class PartnerAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
         return uploads.urls(self) + super().get_urls()
 
 
-class UserDefinedPropertyAdmin(admin.ModelAdmin):
+class UserDefinedPropertyAdmin(ModelAdmin):
     list_display = ("key", "label", "value_type")
     search_fields = ("key", "label")
 
 
-class AccountVerificationAdmin(admin.ModelAdmin):
+class AccountVerificationAdmin(ModelAdmin):
     list_display = ("public_id", "bank", "holder_name", "created_at", "used_at", "is_for_test")
     readonly_fields = ("public_id", "is_for_test", "bank", "holder_name", "created_at", "used_at")
     exclude = ("account_number_index",)
@@ -211,7 +211,7 @@ class AccountVerificationAdmin(admin.ModelAdmin):
         return False
 
 
-class CompanyVerificationAdmin(admin.ModelAdmin):
+class CompanyVerificationAdmin(ModelAdmin):
     list_display = (
         "public_id",
         "business_registration_number",

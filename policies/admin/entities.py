@@ -3,9 +3,9 @@ policies.admin). Writes go through core.versioning."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin.actions import ArchiveActionsMixin
+from core.admin.base import HistoryAdmin
 from core.admin.versions import VersionInline
 from core.versioning import services as versioning
 from policies import services
@@ -30,7 +30,7 @@ class AdditionalFeePolicyVersionInline(VersionInline):
     model = AdditionalFeePolicyVersion
 
 
-class VersionedAdmin(ArchiveActionsMixin, SimpleHistoryAdmin):
+class VersionedAdmin(ArchiveActionsMixin, HistoryAdmin):
     """Shared list behaviour, archive/recover actions and versioned saves."""
 
     kind: versioning.Kind
@@ -161,7 +161,7 @@ class AdditionalFeePolicyAdmin(VersionedAdmin):
         return obj.fee_display
 
 
-class PlatformSettingAdmin(SimpleHistoryAdmin):
+class PlatformSettingAdmin(HistoryAdmin):
     list_display = (
         "__str__",
         "settlement_amount_type",

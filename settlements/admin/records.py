@@ -11,8 +11,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin.base import HistoryAdmin, ModelAdmin
 from core.errors import DomainError
 from partners.models import PartnerTag
 from settlements.models import (
@@ -78,7 +78,7 @@ class TransferStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Transfer)
-class TransferAdmin(SettleNowMixin, SimpleHistoryAdmin):
+class TransferAdmin(SettleNowMixin, HistoryAdmin):
     list_display = (
         "public_id",
         "type",
@@ -159,7 +159,7 @@ class PartnerTagFilter(admin.SimpleListFilter):
 
 
 @admin.register(PartnerSettlement)
-class PartnerSettlementAdmin(SettleNowMixin, SimpleHistoryAdmin):
+class PartnerSettlementAdmin(SettleNowMixin, HistoryAdmin):
     list_display = (
         "public_id",
         "partner",
@@ -261,7 +261,7 @@ class PartnerSettlementAdmin(SettleNowMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ModelAdmin):
     list_display = (
         "public_id",
         "kind",
@@ -283,13 +283,13 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClosedDay)
-class ClosedDayAdmin(admin.ModelAdmin):
+class ClosedDayAdmin(ModelAdmin):
     list_display = ("date", "name")
     date_hierarchy = "date"
     search_fields = ("name",)
 
 
 @admin.register(SettlementParameter)
-class SettlementParameterAdmin(admin.ModelAdmin):
+class SettlementParameterAdmin(ModelAdmin):
     list_display = ("key", "label")
     search_fields = ("key", "label")

@@ -265,7 +265,7 @@ def test_dashboard_needs_the_view_permission(client, django_user_model, partners
 
 def test_admin_home_links_the_tools(staff):
     html = staff.get(reverse("admin:index")).content.decode()
-    assert "정산 도구" in html
+    assert "수기 정산 일괄 등록" in html
     assert reverse("settlements-dashboard") in html
     assert reverse("settlements-manual-upload") in html
 
