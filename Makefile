@@ -24,6 +24,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 run: $(VENV)/.runtime
 	scripts/system-packages.sh
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py setup_schedules
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
