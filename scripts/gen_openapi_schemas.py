@@ -398,6 +398,7 @@ def describe_operation(
     operation: dict = {
         "x-portone-sdk-method": f"{owner}.{function.name}",
         "pathParameters": path_names,
+        **docstring_summary(function),
     }
     body_schema: dict | None = None
     if body_properties or body_in_query or "json" in body_keywords:
@@ -427,6 +428,30 @@ def describe_operation(
     operation["parameters"] = query
     operation["responses"] = {"200": response_for(builder, function)}
     return f"{method} {path}", operation
+
+
+def docstring_summary(function: ast.FunctionDef) -> dict[str, str]:
+    """The SDK's Korean title and text: '계약 다건 조회' / '여러 계약을 조회합니다.'.
+
+    A docstring is paragraphs: a one-line title (absent on some methods), text, an indented
+    `Warning:` block, then `Args:`/`Raises:`; the title and the text before `Args:` are kept.
+    """
+    paragraphs = []
+    for paragraph in (ast.get_docstring(function) or "").split("\n\n"):
+        lines = [line.strip() for line in paragraph.strip().splitlines()]
+        if not lines:
+            continue
+        if lines[0].rstrip(":") in ("Args", "Raises", "Returns"):
+            break
+        if lines[0] == "Warning:":
+            lines = ["Warning: " + " ".join(lines[1:])]
+        paragraphs.append("\n".join(lines))
+    out = {}
+    if paragraphs and "\n" not in paragraphs[0] and not paragraphs[0].startswith("Warning:"):
+        out["summary"] = paragraphs.pop(0)
+    if paragraphs:
+        out["description"] = "\n\n".join(paragraphs)
+    return out
 
 
 def _body_component_name(method_name: str) -> str:

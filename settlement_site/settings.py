@@ -263,18 +263,41 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Partner settlement API (PortOne-compatible)",
-    "DESCRIPTION": "Wire-compatible with PortOne's Platform API; use portone-server-sdk 0.21.0.",
+    "TITLE": "파트너 정산 API (PortOne 호환)",
+    "DESCRIPTION": (
+        "포트원 파트너 정산(Platform) API와 같은 경로·본문·오류를 씁니다: 공식 Python SDK "
+        "`portone-server-sdk==0.21.0`을 `base_url`만 바꿔 그대로 쓸 수 있습니다.\n\n"
+        "**인증**: 오른쪽 위 *Authorize*를 누르고 `PortOne <API 시크릿>`을 입력하세요 "
+        "(시크릿은 `python manage.py create_api_secret <이름>` 또는 관리자 화면의 *API 시크릿*에서 "
+        "만듭니다). 그다음 각 API의 *Try it out*으로 바로 호출해 볼 수 있습니다.\n\n"
+        "**규칙**: 금액은 원 단위 정수, 비율은 밀리퍼센트 정수(1,000 = 1 %), 날짜는 "
+        "`yyyy-MM-dd`. 목록 조회는 `requestBody` 쿼리 파라미터에 JSON(`page`, `filter`)을 "
+        "담습니다. `test=true`면 테스트 데이터만 다룹니다. POST에 `Idempotency-Key` 헤더를 "
+        "주면 같은 요청은 한 번만 처리됩니다. "
+        '오류는 `{"type": "…", "message": "…"}`입니다.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Authorize once: the secret survives a reload of /api/docs/ (kept in the browser only).
+    "SWAGGER_UI_SETTINGS": {
+        "persistAuthorization": True,
+        "deepLinking": True,
+        "displayOperationId": True,
+        "filter": True,
+        "docExpansion": "none",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
-    # Request/response bodies derived from portone-server-sdk (scripts/gen_openapi_schemas.py).
+    # Registers core.api.openapi's authentication extension before the views are read.
+    "PREPROCESSING_HOOKS": ["core.api.openapi.register_extensions"],
+    # Request/response bodies derived from portone-server-sdk (scripts/gen_openapi_schemas.py),
+    # then the PortOne security scheme, a Korean tag per area and the SDK's titles.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.openapi.add_portone_bodies",
+        "core.api.openapi.describe_for_integrators",
     ],
 }
 

@@ -151,3 +151,116 @@ def test_the_committed_json_is_what_the_pinned_sdk_generates(monkeypatch):
 
     pins = (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").split()
     assert openapi.portone_schemas()["info"]["sdk"] in pins
+
+
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_it_declares_the_portone_authorization_header(schema):
+    scheme = schema["components"]["securitySchemes"]["PortOne"]
+    assert {k: scheme[k] for k in ("type", "in", "name")} == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+    }
+    # Swagger UI sends the typed value as is: the reader must type the scheme word too.
+    assert "`PortOne <시크릿>`" in scheme["description"]
+
+
+def test_every_operation_names_its_security(schema):
+    secured = {
+        (method, path): operation.get("security") for path, method, operation in _operations(schema)
+    }
+    assert len(secured) == 63
+    webhook = secured.pop(("post", "/webhooks/portone"))
+    assert webhook == [{"StandardWebhooks": []}]
+    assert {str(security) for security in secured.values()} == {str([{"PortOne": []}])}
+
+
+def test_every_operation_has_an_area_tag(schema):
+    names = [name for name, _description in openapi.TAGS]
+    tags = {(method, path): operation["tags"] for path, method, operation in _operations(schema)}
+    assert all(len(t) == 1 and t[0] in names for t in tags.values()), {
+        key: t for key, t in tags.items() if len(t) != 1 or t[0] not in names
+    }
+    assert tags[("get", "/platform/contracts")] == ["정책·계약"]
+    assert tags[("post", "/platform/partners/counterparty-connect")] == ["국세청 연동·세금계산서"]
+    assert tags[("post", "/platform/partner-settlements/complete-payout")] == ["지급"]
+    assert tags[("get", "/platform/partner-settlements")] == ["정산 내역"]
+    assert tags[("get", "/platform/transfer-summaries/sheet-file")] == ["정산건"]
+    assert tags[("post", "/webhooks/portone")] == ["웹훅"]
+    # The document lists the tags in use, in TAGS order, each with its description.
+    assert [t["name"] for t in schema["tags"]] == [
+        n for n in names if n in {t[0] for t in tags.values()}
+    ]
+    assert all(t["description"] for t in schema["tags"])
+
+
+def test_unknown_paths_get_the_fallback_tag_which_the_suite_refuses():
+    assert openapi.tag_for("/platform/something-new") == openapi.FALLBACK_TAG
+    assert openapi.tag_for("/platform/discount-share-policy-filter-options") == "정책·계약"
+
+
+def test_operations_carry_the_sdk_korean_titles_and_method(schema):
+    contracts = _operation(schema, "get", "/platform/contracts")
+    assert contracts["summary"] == "계약 다건 조회"
+    assert contracts["operationId"] == "get_platform_contracts"
+    assert "SDK: `client.platform.policy.get_platform_contracts(…)`" in contracts["description"]
+    payout = _operation(schema, "post", "/platform/partner-settlements/complete-payout")
+    assert payout["summary"] == "일괄 지급 완료 처리"
+    assert (
+        "`client.platform.payout.complete_platform_payout_by_partner_settlement_ids(…)`"
+        in (payout["description"])
+    )
+    reschedule = _operation(schema, "put", "/platform/additional-fee-policies/{id}/schedule")
+    assert reschedule["summary"] == "추가 수수료 정책 예약 업데이트 재설정"
+    assert _operation(schema, "post", "/webhooks/portone")["summary"] == "포트원 결제 웹훅 수신"
+
+    ids = [operation["operationId"] for _p, _m, operation in _operations(schema)]
+    assert len(ids) == len(set(ids))
+    assert all(operation.get("summary") for _p, _m, operation in _operations(schema))
+
+
+def test_every_documented_sdk_call_exists_in_the_pinned_sdk(schema):
+    from portone_server_sdk import PortOneClient
+
+    client = PortOneClient(secret="x", base_url="http://127.0.0.1:1")
+    calls = [
+        openapi.sdk_call(operation["x-portone-sdk-method"])
+        for _p, _m, operation in _operations(schema)
+        if "x-portone-sdk-method" in operation
+    ]
+    assert len(calls) == 62
+    for call in calls:
+        target = client
+        for attribute in call.split(".")[1:]:
+            target = getattr(target, attribute)
+        assert callable(target), call
+
+
+def test_the_sdk_call_path_follows_the_client_tree():
+    assert openapi.sdk_call("PlatformClient.get_platform_setting") == (
+        "client.platform.get_platform_setting"
+    )
+    assert openapi.sdk_call("PartnerSettlementClient.get_platform_partner_settlements") == (
+        "client.platform.partner_settlement.get_platform_partner_settlements"
+    )
+
+
+@pytest.mark.django_db
+def test_the_served_schema_and_docs_page_are_korean_and_offline(client):
+    served = client.get("/api/schema/", {"format": "json"})
+    assert served.status_code == 200
+    document = served.json()
+    assert document["info"]["title"] == "파트너 정산 API (PortOne 호환)"
+    assert "PortOne" in document["components"]["securitySchemes"]
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    # Swagger UI from drf-spectacular-sidecar's static files, not a CDN.
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "cdn.jsdelivr" not in html
+    assert '"persistAuthorization": true' in html
