@@ -1,6 +1,7 @@
 """The settlement dashboard (정산 대시보드): what will be paid per partner or contract in a period,
-as a table, a bar chart per currency and an XLSX download. Reads only; the numbers come from
-settlements.selectors.dashboard."""
+as a table, a bar chart (Chart.js, the copy django-unfold vendors) and an XLSX download, with a
+warning beside partners whose business is closed or suspended or whose account is not verified.
+Reads only; the numbers come from settlements.selectors.dashboard and .home."""
 
 from __future__ import annotations
 
@@ -15,13 +16,20 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.admin.display import won_text
 from core.files import sheets
+from partners.models import AccountStatus, BusinessStatus
 from settlements.selectors.dashboard import (
     DASHBOARD_COLUMNS,
     GROUPS,
     NO_CONTRACT,
     dashboard_build,
     dashboard_transfers,
+)
+from settlements.selectors.home import (
+    DOUBTFUL_BUSINESS,
+    doubtful_partner_keys,
+    doubtful_summary,
 )
 
 VIEW_PERMISSION = "settlements.view_transfer"
@@ -99,6 +107,44 @@ def _charts(dates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _money(amount: int, currency: str) -> str:
+    return won_text(amount) if currency == "KRW" else f"{amount:,} {currency}"
+
+
+def _cells(row: dict[str, Any], currency: str) -> list[dict[str, Any]]:
+    """The money cells of a table row, formatted (1,234,567원), negatives marked."""
+    return [
+        {"key": key, "text": _money(row[key], currency), "negative": row[key] < 0}
+        for key, _ in DASHBOARD_COLUMNS
+    ]
+
+
+def _chart_json(dates: list[dict[str, Any]], date_from, date_until) -> dict[str, Any]:
+    """Chart.js data: one label per day of the period, one dataset per currency (KRW first),
+    zero on days without transfers; from the aggregated date rows."""
+    days = (date_until - date_from).days + 1
+    labels = [date_from + timedelta(days=i) for i in range(days)]
+    series: dict[str, list[int]] = {}
+    for row in dates:  # one row per (day, currency): already aggregated in SQL
+        data = series.setdefault(row["settlement_currency"], [0] * days)
+        data[(row["settlement_date"] - date_from).days] = row["net"]
+    order = sorted(series, key=lambda c: (c != "KRW", c))
+    return {
+        "labels": [d.isoformat() for d in labels],
+        "datasets": [{"currency": c, "data": series[c]} for c in order],
+    }
+
+
+def _warning(info: dict[str, str]) -> list[str]:
+    """What is wrong with a partner, in Korean: 폐업 / 휴업, 계좌 미인증 / 예금주 불일치 ..."""
+    out = []
+    if info["business_status"] in DOUBTFUL_BUSINESS:
+        out.append(str(BusinessStatus(info["business_status"]).label))
+    if info["account_status"] != AccountStatus.VERIFIED:
+        out.append(f"계좌 {AccountStatus(info['account_status']).label}")
+    return out
+
+
 def _dashboard_params(request) -> tuple[DashboardForm, dict[str, Any] | None]:
     """The query string as cleaned parameters (defaults filled in), and the form to show: the
     bound one with its errors, or a fresh one showing the parameters actually applied."""
@@ -123,14 +169,30 @@ def dashboard_view(request) -> HttpResponse:
             date_until=params["date_until"],
         )
         board = dashboard_build(qs, params["group"])
+        rows = board.rows[:TABLE_ROWS_SHOWN]
+        doubtful = (
+            doubtful_partner_keys(qs, GROUPS["partner"][0]) if params["group"] == "partner" else {}
+        )
+        for row in rows:
+            row["cells"] = _cells(row, row["currency"])
+            row["warnings"] = _warning(doubtful[row["key"]]) if row["key"] in doubtful else []
+        for total in board.totals:
+            total["cells"] = _cells(total, total["currency"])
+            total["net_text"] = _money(total["net"], total["currency"])
+            total["sales_text"] = _money(total["sales"], total["currency"])
+            total["cancellations_text"] = _money(total["cancellations"], total["currency"])
+        warning = doubtful_summary(qs)
         context.update(
             params=params,
             group_label=GROUPS[params["group"]][2],
-            rows=board.rows[:TABLE_ROWS_SHOWN],
+            rows=rows,
             row_count=len(board.rows),
             rows_cut=len(board.rows) > TABLE_ROWS_SHOWN,
             totals=board.totals,
             charts=_charts(board.dates),
+            chart_json=_chart_json(board.dates, params["date_from"], params["date_until"]),
+            doubtful_amounts=[_money(w["net"], w["currency"]) for w in warning],
+            doubtful_partners=sum(w["partners"] for w in warning),
             xlsx_query=request.GET.urlencode(),
         )
     return render(request, "settlements/dashboard.html", context)

@@ -132,10 +132,7 @@ def settlement_cards(request, is_for_test: bool) -> list[Card]:
                     key=key,
                     title=f"{status.label} 정산 내역",
                     value=f"{count:,}건",
-                    lines=[
-                        amount_text(krw),
-                        *[f"{r['currency']} {r['amount']:,}" for r in mine if r["currency"] != "KRW"],
-                    ],
+                    lines=[amount_text(krw), *_other_currencies(mine, "amount")],
                     link=_url(
                         "admin:settlements_partnersettlement_changelist",
                         {"status__exact": status.value, "is_for_test__exact": int(is_for_test)},

@@ -35,7 +35,6 @@ from settlements.models import (
     OPEN_BUCKET_STATUS,
     PartnerSettlement,
     PartnerSettlementStatus,
-    Transfer,
     TransferType,
 )
 from settlements.selectors.dashboard import dashboard_transfers
@@ -136,9 +135,7 @@ HELD_AND_FAILED = (PartnerSettlementStatus.PAYOUT_WITHHELD, PartnerSettlementSta
 
 def outstanding_transfers(*, is_for_test: bool) -> QuerySet:
     """Every transfer still to be paid, whatever its settlement date."""
-    return dashboard_transfers(
-        is_for_test=is_for_test, date_from=date.min, date_until=date.max
-    )
+    return dashboard_transfers(is_for_test=is_for_test, date_from=date.min, date_until=date.max)
 
 
 def doubtful_due(*, is_for_test: bool) -> list[dict[str, Any]]:
@@ -218,3 +215,18 @@ def doubtful_partner_keys(qs: QuerySet, id_field: str) -> dict[str, dict[str, An
         }
         for r in rows
     }
+
+
+def doubtful_summary(qs: QuerySet) -> list[dict[str, Any]]:
+    """Of transfers `qs` (the dashboard's period), what goes to doubtful partners, per currency:
+    the net and how many partners."""
+    rows = (
+        qs.filter(doubtful_partner_q())
+        .values("settlement_currency")
+        .annotate(
+            net=_total(_signed("amount_settlement", "type")),
+            partners=Count("partner", distinct=True),
+        )
+        .order_by("settlement_currency")
+    )
+    return [{"currency": r.pop("settlement_currency"), **r} for r in rows]
