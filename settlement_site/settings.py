@@ -258,7 +258,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.openapi.PortOneAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -290,8 +290,6 @@ SPECTACULAR_SETTINGS = {
         "docExpansion": "none",
     },
     "COMPONENT_SPLIT_REQUEST": True,
-    # Registers core.api.openapi's authentication extension before the views are read.
-    "PREPROCESSING_HOOKS": ["core.api.openapi.register_extensions"],
     # Request/response bodies derived from portone-server-sdk (scripts/gen_openapi_schemas.py),
     # then the PortOne security scheme, a Korean tag per area and the SDK's titles.
     "POSTPROCESSING_HOOKS": [
