@@ -40,9 +40,8 @@ def test_admin_changes_record_the_staff_user(client):
             "lag_days": "3",
             "date_policy": "HOLIDAY_BEFORE",
             "cycle_method": "MONTHLY",
-            "days_of_week": "[]",
-            "days_of_month": "[31]",
-            "manual_dates": "[]",
+            "days_of_month": ["31"],  # the day-of-month checkbox grid
+            "manual_dates": "",
             "versions-TOTAL_FORMS": "1",
             "versions-INITIAL_FORMS": "1",
             "versions-MIN_NUM_FORMS": "0",
