@@ -99,11 +99,16 @@ def partner_settlements_delete(*, public_ids: Sequence[str], is_for_test: bool) 
 
 @transaction.atomic
 def partner_settlement_set_status(
-    *, settlement: PartnerSettlement, status: str, memo: str | None = None
+    *,
+    settlement: PartnerSettlement,
+    status: str,
+    memo: str | None = None,
+    reason: str | None = None,
 ) -> PartnerSettlement:
     """지급 보류 / 보류 해제 / 지급 제외 by staff, only along MANUAL_SETTLEMENT_TRANSITIONS
     (docs/statuses.md#partner-settlements). A settlement taken by a payout (CONFIRMED and later)
-    cannot change here."""
+    cannot change here. `reason` (the admin asks for one) is the change reason of the history
+    row this save writes."""
     lock_partner_settlements()
     current = PartnerSettlement.objects.select_for_update().get(pk=settlement.pk)
     if status not in MANUAL_SETTLEMENT_TRANSITIONS.get(current.status, ()):
@@ -117,5 +122,7 @@ def partner_settlement_set_status(
     if memo is not None:
         current.memo = memo
         fields.append("memo")
+    if reason:
+        current._change_reason = reason  # django-simple-history's history_change_reason
     current.save(update_fields=fields)
     return current
