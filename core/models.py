@@ -1,4 +1,5 @@
-"""Installation-wide records that every app relies on: API secrets and idempotency keys.
+"""Installation-wide records that every app relies on: API secrets, idempotency keys, bulk tasks
+and the admin's background jobs.
 
 One installation serves one platform operator (single tenant), so API secrets carry no
 merchant or store: the secret alone identifies the caller, as PortOne's SDK assumes.
@@ -8,6 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -140,3 +142,71 @@ class BulkTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.public_id}"
+
+
+class Job(models.Model):
+    """Long admin work run by django-q2 instead of inside a request (작업): a big upload's check
+    or commit, a big Excel download. The page that started it follows its progress and ends on
+    its result; only its owner sees it.
+
+    Its files (the uploaded sheet, the check's outcome, the written workbook) may hold personal
+    data, so they are kept encrypted under VAR_DIR/jobs (core.files.jobs), never in the row; old
+    jobs and their files are purged (core.tasks.purge_jobs)."""
+
+    class Kind(models.TextChoices):
+        UPLOAD_CHECK = "UPLOAD_CHECK", _("업로드 검증")
+        UPLOAD_COMMIT = "UPLOAD_COMMIT", _("업로드 등록")
+        EXPORT = "EXPORT", _("엑셀 다운로드")
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", _("대기 중")
+        RUNNING = "RUNNING", _("진행 중")
+        SUCCEEDED = "SUCCEEDED", _("완료")
+        FAILED = "FAILED", _("실패")
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    kind = models.CharField(_("종류"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("제목"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("요청한 사용자"),
+        on_delete=models.CASCADE,
+        related_name="jobs",
+    )
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(_("처리한 행"), default=0)
+    total = models.PositiveIntegerField(_("전체 행"), default=0)
+    message = models.CharField(_("메시지"), max_length=500, blank=True)
+    #: what the runner needs: the upload's name, the list's query string, the file name, ...
+    params = models.JSONField(default=dict, blank=True)
+    #: names of the encrypted files under VAR_DIR/jobs (core.files.jobs)
+    input_file = models.CharField(max_length=100, blank=True)
+    result_file = models.CharField(max_length=100, blank=True)
+    result_name = models.CharField(_("결과 파일 이름"), max_length=200, blank=True)
+    error_count = models.PositiveIntegerField(_("오류 수"), default=0)
+    created_at = models.DateTimeField(_("요청 시각"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("시작 시각"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("끝난 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("백그라운드 작업")
+        verbose_name_plural = _("백그라운드 작업")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.done * 100 // self.total)

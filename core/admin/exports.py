@@ -10,6 +10,13 @@ Columns are the list's columns (`list_display`) unless the admin says otherwise
 (`export_columns`). A column's value is what its display method says it exports (`export`, set by
 core.admin.display for money and statuses), else the model field's value (choice labels, related
 objects' names, local times), else the displayed text without its HTML.
+
+A list of more than BACKGROUND_ROWS rows is written by a background job (core.models.Job, run by
+django-q2) instead of inside the request: the page follows a progress bar and ends on a download
+link that only the user who asked can use. The job replays the list's query string as that user,
+through the same hooks (`export_queryset`, `export_columns`, `export_rows`), so an admin that
+overrides them gets the same file either way; the file is kept encrypted (it may hold full
+account numbers) and deleted after a day.
 """
 
 from __future__ import annotations
@@ -20,21 +27,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, resolve, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
 
+from core.admin import jobs
+from core.files import jobs as job_files
 from core.files import sheets
+from core.models import Job
 
 CHUNK = 2000
+#: a list of more rows than this is written in the background (tests lower it)
+BACKGROUND_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -113,28 +125,31 @@ class ExcelExportMixin:
         for obj in queryset.iterator(chunk_size=CHUNK):
             yield [_plain(column.value(obj)) for column in columns]
 
+    def export_sheet(self, request, columns: list[Column], rows) -> sheets.SheetSpec:
+        return sheets.SheetSpec(
+            title=str(self.model._meta.verbose_name_plural),
+            headers=[c.header for c in columns],
+            rows=rows,
+            amount_columns=frozenset(i for i, c in enumerate(columns) if c.amount),
+            widths=[max(10, min(40, len(c.header) * 2 + 4)) for c in columns],
+        )
+
     def export_xlsx_view(self, request) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         try:
             queryset = self.export_queryset(request)
+            count = queryset.count() if BACKGROUND_ROWS else 0
         except IncorrectLookupParameters:
             messages.error(request, "목록 필터가 올바르지 않아 내려받을 수 없습니다.")
             opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        if count > BACKGROUND_ROWS:
+            return self._start_export_job(request, count)
         columns = self.export_columns(request)
         spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
         sheets.write_xlsx(
-            spool,
-            [
-                sheets.SheetSpec(
-                    title=str(self.model._meta.verbose_name_plural),
-                    headers=[c.header for c in columns],
-                    rows=self.export_rows(queryset, columns),
-                    amount_columns=frozenset(i for i, c in enumerate(columns) if c.amount),
-                    widths=[max(10, min(40, len(c.header) * 2 + 4)) for c in columns],
-                )
-            ],
+            spool, [self.export_sheet(request, columns, self.export_rows(queryset, columns))]
         )
         spool.seek(0)
         return FileResponse(
@@ -142,6 +157,57 @@ class ExcelExportMixin:
             as_attachment=True,
             filename=self.export_filename(request),
             content_type=sheets.XLSX_CONTENT_TYPE,
+        )
+
+    def _start_export_job(self, request, count: int) -> HttpResponse:
+        opts = self.model._meta
+        query = request.GET.urlencode()
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        job = Job.objects.create(
+            kind=Job.Kind.EXPORT,
+            title=f"{opts.verbose_name_plural} 엑셀 다운로드 ({count:,}행)",
+            owner=request.user,
+            total=count,
+            message=f"{count:,}행을 백그라운드에서 엑셀 파일로 만듭니다.",
+            result_name=self.export_filename(request),
+            params={
+                "model": opts.label_lower,
+                "query": query,
+                "path": request.path,
+                "back_url": f"{changelist}?{query}" if query else changelist,
+                "content_type": sheets.XLSX_CONTENT_TYPE,
+            },
+        )
+        return jobs.start(job)
+
+    def run_export_job(self, job: Job, progress: job_files.Progress) -> None:
+        """In the worker: the list as the job's owner asked for it, into the job's file."""
+        request = _replayed_request(job)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        queryset = self.export_queryset(request)
+        columns = self.export_columns(request)
+        progress.phase("엑셀 파일을 만드는 중입니다.", total=job.total)
+        written = 0
+
+        def rows():
+            nonlocal written
+            for row in progress.counted(self.export_rows(queryset, columns), every=500):
+                written += 1
+                yield row
+
+        name = job_files.new_name(job, "export")
+        with tempfile.TemporaryFile() as spool:
+            sheets.write_xlsx(spool, [self.export_sheet(request, columns, rows())])
+            spool.seek(0)
+            job_files.write_file(name, spool)
+        Job.objects.filter(pk=job.pk).update(
+            result_file=name,
+            done=written,
+            total=written,
+            message=f"{written:,}행을 엑셀 파일로 만들었습니다.",
+            status=Job.Status.SUCCEEDED,
+            finished_at=timezone.now(),
         )
 
     def get_urls(self):
@@ -157,3 +223,40 @@ class ExcelExportMixin:
             ),
             *urls,
         ]
+
+
+def _replayed_request(job: Job) -> HttpRequest:
+    """The changelist request of the job's owner, as far as a list needs one: the query string,
+    the user (permissions, personal data), the path."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = job.params["path"]
+    request.GET = QueryDict(job.params["query"])
+    request.META = {
+        "QUERY_STRING": job.params["query"],
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "REQUEST_METHOD": "GET",
+    }
+    request.user = job.owner
+    request.resolver_match = resolve(job.params["path"])
+    return request
+
+
+def _model_admin(job: Job):
+    from django.apps import apps
+
+    model = apps.get_model(job.params["model"])
+    return admin.site._registry[model]
+
+
+@job_files.runner(Job.Kind.EXPORT)
+def run_export(job: Job, progress: job_files.Progress) -> None:
+    _model_admin(job).run_export_job(job, progress)
+
+
+@jobs.result_page(Job.Kind.EXPORT)
+def export_result_page(request, job: Job) -> HttpResponse:
+    if job_files.exists(job.result_file):
+        return jobs.job_page(request, job, download_url=reverse("core-job-download", args=[job.pk]))
+    return jobs.job_page(request, job, download_expired=True)

@@ -1,10 +1,12 @@
 """The finance team's settlement pages beside the model admins, mounted by settlement_site/urls.py:
 the dashboard and the manual-transfer upload under admin/settlements/tools/, the order and
-payment uploads under admin/settlements/orders/."""
+payment uploads under admin/settlements/orders/; and the pages of the admin's background jobs
+(core.admin.jobs: progress, result, download) under admin/settlements/tools/jobs/."""
 
 from django.contrib import admin
 from django.urls import path
 
+from core.admin import jobs
 from settlements.admin import dashboard
 from settlements.admin.uploads import MANUAL_TRANSFERS, ORDER_TRANSFERS, PAYMENTS
 
@@ -18,5 +20,6 @@ tools = [
         name="settlements-dashboard-xlsx",
     ),
     *MANUAL_TRANSFERS.urls(),
+    *jobs.urls(),
 ]
 orders = [*ORDER_TRANSFERS.urls(), *PAYMENTS.urls()]

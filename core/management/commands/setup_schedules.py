@@ -20,6 +20,8 @@ SCHEDULES = {
         None,
     ),
     "purge-idempotency-keys": ("core.tasks.purge_idempotency_keys", Schedule.HOURLY, None, None),
+    # the admin's background jobs: files after a day, rows after a month (core.tasks.purge_jobs)
+    "purge-jobs": ("core.tasks.purge_jobs", Schedule.HOURLY, None, None),
     # docs/statuses.md#gathering: hourly, and at 00:05 KST so the day's settlements exist at once.
     "settle-transfers": ("settlements.tasks.advance_and_gather", Schedule.HOURLY, None, None),
     "settle-transfers-after-midnight": (
