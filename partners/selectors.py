@@ -107,3 +107,21 @@ def filter_options(*, is_for_test: bool, is_archived: bool) -> dict[str, Any]:
         .values("public_id", "name")
     )
     return {"tags": tags, "contracts": list(contracts)}
+
+
+def usable_contracts(*, is_for_test: bool | None = None) -> list[tuple[str, str, bool]]:
+    """Contracts a partner may name as its default (not archived): (public id, name, is_for_test),
+    live before test, by name. `is_for_test` None: both modes (the admin's add form)."""
+    qs = Contract.objects.filter(is_archived=False)
+    if is_for_test is not None:
+        qs = qs.filter(is_for_test=is_for_test)
+    return list(
+        qs.order_by("is_for_test", "name", "public_id").values_list(
+            "public_id", "name", "is_for_test"
+        )
+    )
+
+
+def contract_public_ids(pks: Iterable[int]) -> dict[int, str]:
+    """Public ids of contracts by primary key (version snapshots store the key)."""
+    return dict(Contract.objects.filter(pk__in=set(pks)).values_list("pk", "public_id"))

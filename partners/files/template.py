@@ -1,4 +1,5 @@
-"""The partner upload template: the Korean header row and one example row per partner type, as
+"""The partner upload template: the Korean header row and one example row per partner type (using
+the demo data's contracts, policies.demo, so the template imports as it is after `make run`), as
 CSV (core.files.sheets) or as an XLSX whose ID/account/BRN/date columns are text (so Excel keeps
 leading zeros) and whose type, bank, taxation type and currency cells offer drop-down lists from
 a 코드표 sheet."""
@@ -18,6 +19,8 @@ from partners.files.columns import COLUMNS, IMPORT_FIELDS, TEXT_FIELDS
 from partners.models import PartnerType, TaxationType
 
 TITLE = "파트너"
+#: the demo data's contracts the examples use (policies.demo; a test keeps them existing)
+EXAMPLE_CONTRACTS = ("demo-standard", "demo-daily")
 _EXAMPLES = [
     {
         "public_id": "partner-0001",
@@ -30,7 +33,7 @@ _EXAMPLES = [
         "account_currency": "KRW",
         "account_number": "110-123-456789",
         "account_holder": "주식회사 가나다",
-        "default_contract": "contract-1",
+        "default_contract": "demo-standard",
         "tags": "패션,신규",
         "memo": "예시 행입니다. 지우고 쓰세요.",
         "company_name": "주식회사 가나다",
@@ -51,7 +54,7 @@ _EXAMPLES = [
         "account_currency": "KRW",
         "account_number": "110-987-654321",
         "account_holder": "이작가",
-        "default_contract": "contract-1",
+        "default_contract": "demo-daily",
         "tags": "프리랜서",
         "birthdate": "1990-01-02",
     },
@@ -65,7 +68,7 @@ _EXAMPLES = [
         "account_currency": "KRW",
         "account_number": "3333-01-1234567",
         "account_holder": "박강사",
-        "default_contract": "contract-1",
+        "default_contract": "demo-daily",
         "birthdate": "1985-12-31",
     },
 ]

@@ -5,6 +5,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -51,7 +52,18 @@ def template_url(fmt: str) -> str:
 
 
 @pytest.fixture
-def staff(client, admin_user):
+def staff(client, django_user_model):
+    """Finance staff without the personal-data permission: account numbers come masked."""
+    user = django_user_model.objects.create_user("finance", password="x", is_staff=True)
+    for codename in ("view_partner", "add_partner", "change_partner"):
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def privileged(client, admin_user):
+    """A superuser: has partners.view_partner_personal_data."""
     client.force_login(admin_user)
     return client
 
@@ -224,10 +236,33 @@ def test_changelist_links_carry_the_current_filters(staff, partners):
     response = staff.get(CHANGELIST_URL + "?partner_type__exact=BUSINESS")
 
     page = response.content.decode()
-    assert "일괄 등록" in page
-    assert "템플릿 다운로드" in page
-    assert export_url("xlsx", "?partner_type__exact=BUSINESS") in page
+    assert "일괄 등록·수정" in page
+    assert reverse("admin:partners_partner_import_template", args=["xlsx"]) in page
+    xlsx = reverse("admin:partners_partner_export_xlsx") + "?partner_type__exact=BUSINESS"
+    assert xlsx in page
     assert export_url("csv", "?partner_type__exact=BUSINESS") in page
+    assert export_url("xlsx") not in page, "one Excel button, the list's own"
+    assert "<li>" not in page.split('id="partner-tools"')[1].split("</div>")[0]
+
+
+def test_excel_download_masks_account_numbers_without_the_permission(staff, partners):
+    response = staff.get(reverse("admin:partners_partner_export_xlsx") + "?q=가나다")
+
+    rows = read_xlsx(response)
+    assert [row["파트너 아이디"] for row in rows] == ["biz-1"]
+    assert rows[0]["계좌번호"] == "********6789"
+    assert rows[0]["사업자등록번호"] == "1208147521"
+    assert rows[0]["은행"] == "국민은행"
+    assert rows[0]["계좌 인증"] == "미인증"
+    assert "110123456789" not in str(rows)
+
+
+def test_excel_and_csv_show_full_account_numbers_with_the_permission(privileged, partners):
+    xlsx = read_xlsx(privileged.get(reverse("admin:partners_partner_export_xlsx") + "?q=가나다"))
+    assert [row["계좌번호"] for row in xlsx] == ["110123456789"]
+
+    rows = read_csv(privileged.get(export_url("csv", "?partner_type__exact=WHT_PAYER")))
+    assert [(row["계좌번호"], row["생년월일"]) for row in rows] == [("330123456781", "1990-01-02")]
 
 
 @pytest.mark.parametrize(

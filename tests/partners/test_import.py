@@ -17,6 +17,7 @@ from partners.files.columns import IMPORT_FIELDS
 from partners.files.export import PartnerResource
 from partners.models import Partner, PartnerType, TaxationType
 from partners.services import partners as services
+from policies import demo as policies_demo
 from policies.services import CONTRACT
 from tests.factories import make_contract
 
@@ -208,7 +209,7 @@ def test_it_reads_numbers_and_dates_typed_into_excel_cells(staff, contract):
 
 
 def test_template_file_round_trips_through_the_importer(staff):
-    make_contract("contract-1")
+    policies_demo.load()  # the examples use the demo data's contracts
     template = staff.get(reverse("admin:partners_partner_import_template", args=["xlsx"]))
 
     preview = upload(staff, SimpleUploadedFile("template.xlsx", template.content))
@@ -244,6 +245,7 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_row_column_and_reason(sta
             }
         ],
     )
+    services.partner_archive(public_id="taken-1", is_for_test=False)
     rows = [
         business_row(public_id="good-1"),  # row 2
         business_row(public_id="bad-brn", business_registration_number="120-81-47522"),  # 3
@@ -252,7 +254,7 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_row_column_and_reason(sta
         person_row(public_id="old-contract", default_contract="c-old"),  # 6
         person_row(public_id="dup-1"),  # 7
         person_row(public_id="dup-1"),  # 8
-        person_row(public_id="taken-1"),  # 9
+        person_row(public_id="taken-1"),  # 9: archived, so it cannot be updated
         person_row(public_id="bad-type", partner_type="법인"),  # 10
         person_row(public_id="bad-currency", account_currency="ABC"),  # 11
         person_row(public_id="biz-field", company_name="상호가 있는 개인"),  # 12
@@ -273,7 +275,7 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_row_column_and_reason(sta
     assert "중복" in error_for(response, 7, "파트너 아이디")
     assert "행 8" in error_for(response, 7, "파트너 아이디")
     assert "중복" in error_for(response, 8, "파트너 아이디")
-    assert "이미 있는" in error_for(response, 9, "파트너 아이디")
+    assert "보관된 파트너는 바꿀 수 없습니다" in error_for(response, 9, "파트너 아이디")
     assert "알 수 없는 유형" in error_for(
         response, 10, "유형(사업자/원천징수대상자/원천징수비대상자)"
     )
@@ -448,7 +450,9 @@ def test_confirm_writes_nothing_when_an_id_was_taken_after_the_preview(staff, co
     assert set(Partner.objects.values_list("public_id", flat=True)) == {"late-1"}
 
 
-def test_a_ten_thousand_row_file_imports(staff, contract):
+def test_a_ten_thousand_row_file_imports(staff, contract, monkeypatch):
+    # in this request, not in the background (core.admin.uploads: big files go to a job)
+    monkeypatch.setattr("core.admin.uploads.BACKGROUND_ROWS", 20_000, raising=False)
     rows = [
         person_row(public_id=f"p-{i:05d}", name=f"파트너 {i}", account_number=f"110{i:09d}")
         for i in range(10_000)
@@ -511,3 +515,131 @@ def test_anonymous_users_are_sent_to_the_login_page(client):
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+# --- re-import: existing ids are updated -------------------------------------------------------
+
+
+def test_a_re_import_previews_old_to_new_and_updates_existing_ids(
+    staff, contract, django_capture_on_commit_callbacks
+):
+    make_contract("c-2", name="주간 계약")
+    confirm(staff, upload(staff, csv_file([person_row(), person_row(public_id="same-1")])))
+    assert Partner.objects.count() == 2
+    Partner.objects.filter(public_id="wht-1").update(account_status="VERIFY_FAILED")
+
+    rows = [
+        business_row(public_id="new-1"),
+        person_row(
+            account_holder="이작가님", account_number="220-111-222333", default_contract="c-2"
+        ),
+        person_row(public_id="same-1"),
+    ]
+    preview = upload(staff, csv_file(rows))
+
+    assert not preview.context.get("errors"), preview.context.get("errors")
+    assert Partner.objects.get(public_id="wht-1").account_holder == "이작가", (
+        "preview writes nothing"
+    )
+    assert preview.context["new_count"] == 1
+    assert preview.context["update_count"] == 1
+    assert preview.context["unchanged_count"] == 1
+    [update] = preview.context["updates"]
+    assert update["id"] == "wht-1" and update["row"] == 3
+    changes = {c.label: (c.old, c.new) for c in update["changes"]}
+    assert changes == {
+        "계좌번호": ("********4321", "********2333"),
+        "예금주": ("이작가", "이작가님"),
+        "기본 계약": ("c-1", "c-2"),
+    }
+    page = preview.content.decode()
+    assert "220111222333" not in page and "110987654321" not in page
+    assert "********2333" in page and "이작가님" in page
+    assert "1명 등록 · 1명 수정" in page
+    assert "same-1" in page.split('id="import-unchanged"')[1]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = confirm(staff, preview)
+
+    assert response.status_code == 302
+    assert Partner.objects.count() == 3
+    updated = Partner.objects.get(public_id="wht-1")
+    assert updated.account_holder == "이작가님"
+    assert updated.account_number == "220111222333"
+    assert updated.default_contract.public_id == "c-2"
+    assert updated.account_status == "NOT_VERIFIED", "the changed account is checked again"
+    assert updated.versions.count() == 2
+    assert Partner.objects.get(public_id="same-1").versions.count() == 1
+    assert Partner.objects.get(public_id="new-1").partner_type == PartnerType.BUSINESS
+    assert len(callbacks) == 2, "verification queued for the new and the changed partner"
+    followed = staff.get(response["Location"]).content.decode()
+    assert "1명 등록 · 1명 수정" in followed
+
+
+def test_a_re_import_with_a_bad_row_writes_nothing(staff, contract):
+    confirm(staff, upload(staff, csv_file([person_row()])))
+
+    rows = [
+        business_row(public_id="new-1"),
+        person_row(account_holder="바뀐 예금주"),
+        person_row(public_id="bad", bank="없는은행"),
+    ]
+    response = upload(staff, csv_file(rows))
+
+    assert error_triples(response) == {(4, "은행")}
+    assert Partner.objects.count() == 1
+    assert Partner.objects.get().account_holder == "이작가"
+
+
+def test_a_refusal_at_the_confirm_rolls_back_the_creates_too(staff, contract):
+    confirm(staff, upload(staff, csv_file([business_row()])))
+    Partner.objects.filter(public_id="biz-1").update(member_company_connection_status="CONNECTED")
+
+    rows = [
+        person_row(public_id="new-1"),
+        person_row(public_id="biz-1", name="가나다 상점", account_holder="주식회사 가나다"),
+    ]
+    preview = upload(staff, csv_file(rows))
+    assert preview.context["update_count"] == 1
+    response = confirm(staff, preview)
+
+    assert response.status_code == 200
+    assert error_triples(response) == {(3, "유형(사업자/원천징수대상자/원천징수비대상자)")}
+    assert "국세청 연동된 파트너의 유형" in error_for(
+        response, 3, "유형(사업자/원천징수대상자/원천징수비대상자)"
+    )
+    assert set(Partner.objects.values_list("public_id", flat=True)) == {"biz-1"}
+    assert Partner.objects.get().partner_type == PartnerType.BUSINESS
+
+
+def test_a_partner_changed_after_the_preview_refuses_the_file(staff, contract):
+    confirm(staff, upload(staff, csv_file([person_row()])))
+    preview = upload(staff, csv_file([person_row(account_holder="파일의 예금주")]))
+    services.partner_update(
+        public_id="wht-1",
+        is_for_test=False,
+        change=services.PartnerChange(terms={"name": "다른 곳에서 바뀜"}),
+    )
+
+    response = confirm(staff, preview)
+
+    assert error_triples(response) == {(2, "파트너 아이디")}
+    assert "미리보기 뒤에 이 파트너가 바뀌었습니다" in error_for(response, 2, "파트너 아이디")
+    assert Partner.objects.get().account_holder == "이작가"
+
+
+def test_the_template_examples_use_contracts_of_the_demo_data(staff):
+    from django.core.management import call_command
+
+    from partners.files import template
+
+    call_command("load_demo_data", stdout=io.StringIO())
+    contracts = {row[IMPORT_FIELDS.index("default_contract")] for row in template.template_rows()}
+
+    assert contracts == set(template.EXAMPLE_CONTRACTS)
+    usable = services.resolve_contracts(contracts, is_for_test=False)
+    assert set(usable) == contracts
+    csv_template = staff.get(reverse("admin:partners_partner_import_template", args=["csv"]))
+    preview = upload(staff, SimpleUploadedFile("t.csv", csv_template.content, "text/csv"))
+    assert not preview.context.get("errors"), preview.context.get("errors")
+    assert preview.context["new_count"] == 3
