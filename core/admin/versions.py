@@ -14,6 +14,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -40,12 +42,20 @@ def plain_value(field, value: Any) -> str:
     return str(value)
 
 
+def _when(value) -> str:
+    if value is None:
+        return "-"
+    return format_html(
+        '<span class="nowrap">{}</span>', f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    )
+
+
 class VersionInline(TabularInline):
     """Subclasses set `model` (the entity's VersionBase subclass)."""
 
     extra = 0
     can_delete = False
-    fields = ("state", "applied_at", "summary", "created_at")
+    fields = ("state_label", "applied_time", "summary", "created_time")
     readonly_fields = fields
     verbose_name = _("버전")
     verbose_name_plural = _("버전 이력 (적용·예약)")
@@ -113,6 +123,21 @@ class VersionInline(TabularInline):
             .first()
         )
         return previous if isinstance(previous, dict) else None
+
+    @admin.display(description=_("상태"))
+    def state_label(self, obj):
+        tone = {"APPLIED": "success", "SCHEDULED": "primary"}.get(obj.state, "")
+        return render_to_string(
+            "unfold/helpers/label.html", {"text": obj.get_state_display(), "type": tone}
+        )
+
+    @admin.display(description=_("적용 시각"))
+    def applied_time(self, obj):
+        return _when(obj.applied_at)
+
+    @admin.display(description=_("기록 시각"))
+    def created_time(self, obj):
+        return _when(obj.created_at)
 
     @admin.display(description=_("내용"))
     def summary(self, obj):
