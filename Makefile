@@ -30,14 +30,17 @@ run: $(VENV)/.runtime
 	$(PY) manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
 	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
 
+# `test` adds Chromium for the browser tests (tests/browser/); `make run` never needs it.
 test: $(VENV)/.dev
-	scripts/system-packages.sh
+	scripts/system-packages.sh test
 	scripts/run-tests.sh
 
 test-sqlite: $(VENV)/.dev
+	scripts/system-packages.sh test
 	DATABASE_URL= scripts/pytest.sh
 
 test-postgres: $(VENV)/.dev
+	scripts/system-packages.sh test
 	scripts/with-postgres.sh scripts/pytest.sh
 
 lint: $(VENV)/.dev

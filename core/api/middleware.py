@@ -21,7 +21,8 @@ _TYPES = {
     401: ("UNAUTHORIZED", "인증 정보가 올바르지 않습니다."),
     403: ("FORBIDDEN", "요청이 거절되었습니다."),
     404: ("NOT_FOUND", "경로를 찾을 수 없습니다."),
-    405: ("INVALID_REQUEST", "허용되지 않는 메서드입니다."),
+    # As core.api.errors answers DRF's MethodNotAllowed: one type for a 405 wherever it comes from.
+    405: ("METHOD_NOT_ALLOWED", "허용되지 않는 메서드입니다."),
     413: ("INVALID_REQUEST", "요청 본문이 너무 큽니다."),
 }
 
