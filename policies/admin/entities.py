@@ -89,17 +89,49 @@ class VersionedAdmin(ScheduleMixin, ArchiveActionsMixin, HistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            fields += ["public_id", "is_for_test"]
+            fields += ["public_id", "is_for_test", *self.DETAIL_SWAPS.values()]
         return fields
 
     def has_delete_permission(self, request, obj=None):
         return False  # versioned entities are archived (and recovered), never deleted
 
+    #: on an existing entity, flags and times read as words instead of icons and locale dates
+    DETAIL_SWAPS = {
+        "is_for_test": "mode_text",
+        "is_archived": "archived_text",
+        "applied_at": "applied_at_text",
+        "created_at": "created_at_text",
+        "updated_at": "updated_at_text",
+    }
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:  # nothing to show about a version that does not exist yet
-            fieldsets = [(t, o) for t, o in fieldsets if "is_archived" not in o["fields"]]
-        return fieldsets
+            return [(t, o) for t, o in fieldsets if "is_archived" not in o["fields"]]
+        swap = self.DETAIL_SWAPS
+        return [
+            (t, {**o, "fields": tuple(swap.get(f, f) for f in o["fields"])}) for t, o in fieldsets
+        ]
+
+    @display(description=_("모드"))
+    def mode_text(self, obj):
+        return label_html("테스트", "info") if obj.is_for_test else label_html("운영", "success")
+
+    @display(description=_("보관"))
+    def archived_text(self, obj):
+        return label_html("보관됨", "warning") if obj.is_archived else "사용 중"
+
+    @display(description=_("현재 버전 적용 시각"))
+    def applied_at_text(self, obj):
+        return _local(obj.applied_at)
+
+    @display(description=_("생성 시각"))
+    def created_at_text(self, obj):
+        return _local(obj.created_at)
+
+    @display(description=_("수정 시각"))
+    def updated_at_text(self, obj):
+        return _local(obj.updated_at)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -134,7 +166,7 @@ class VersionedAdmin(ScheduleMixin, ArchiveActionsMixin, HistoryAdmin):
 
     @display(description=_("이름"), ordering="name")
     def name_display(self, obj):
-        return truncated(obj.name, "12rem")
+        return truncated(obj.name, "11rem")
 
     name_display.export = lambda obj: obj.name
 
@@ -218,7 +250,7 @@ class ContractAdmin(VersionedAdmin):
 
     @display(description=_("정산 주기"), ordering="cycle_method")
     def cycle(self, obj):
-        return nowrap(cycle_text(obj))
+        return truncated(cycle_text(obj), "10rem")
 
     cycle.export = cycle_text
 
@@ -228,15 +260,29 @@ class ContractAdmin(VersionedAdmin):
 
     lag.export = lambda obj: obj.lag_days
 
-    @display(description=_("기준일"), ordering="date_policy")
+    @display(description=_("휴일이면"), ordering="date_policy")
     def date_policy_text(self, obj):
-        return nowrap(obj.get_date_policy_display())
+        short = {
+            "HOLIDAY_BEFORE": "전 영업일",
+            "HOLIDAY_AFTER": "후 영업일",
+            "CALENDAR_DAY": "그대로",
+        }
+        return format_html(
+            '<span class="nowrap" title="{}">{}</span>',
+            obj.get_date_policy_display(),
+            short.get(obj.date_policy, obj.get_date_policy_display()),
+        )
 
     date_policy_text.export = lambda obj: obj.get_date_policy_display()
 
     @display(description=_("부가세 부담"), ordering="platform_fee_vat_payer")
     def vat_payer_text(self, obj):
-        return nowrap(obj.get_platform_fee_vat_payer_display())
+        short = {"PARTNER": "파트너", "MERCHANT": "고객사"}
+        return format_html(
+            '<span class="nowrap" title="{}">{}</span>',
+            obj.get_platform_fee_vat_payer_display(),
+            short.get(obj.platform_fee_vat_payer, obj.get_platform_fee_vat_payer_display()),
+        )
 
     vat_payer_text.export = lambda obj: obj.get_platform_fee_vat_payer_display()
 
@@ -304,9 +350,9 @@ class PlatformSettingAdmin(HistoryAdmin):
         "updated",
     )
     list_display_links = ("mode",)
-    readonly_fields = ("is_for_test", "updated_at")
+    readonly_fields = ("mode", "updated")
     fieldsets = (
-        (None, {"fields": ("is_for_test", "settlement_amount_type", "deduct_wht")}),
+        (None, {"fields": ("mode", "settlement_amount_type", "deduct_wht")}),
         (
             _("정산 규칙"),
             {
@@ -317,7 +363,7 @@ class PlatformSettingAdmin(HistoryAdmin):
             },
         ),
         (_("지급 메모"), {"fields": ("default_withdrawal_memo", "default_deposit_memo")}),
-        (None, {"fields": ("updated_at",)}),
+        (None, {"fields": ("updated",)}),
     )
 
     deduct_wht_text = _yes_no("deduct_wht", _("원천징수세 차감"), "차감", "차감 안 함")

@@ -210,7 +210,7 @@ def test_list_reads_cycles_fees_and_badges(staff):
     assert "지정일 3/15, 6/15" in page
     assert "3.5%" in page and "1,000원" in page
     assert re.search(r">\s*테스트\s*</span>", page)  # the test-mode badge
-    assert "D+3" in page and "공휴일 전 영업일" in page
+    assert "D+3" in page and ">전 영업일<" in page and ">파트너<" in page
 
 
 def test_filters_by_test_mode_fee_type_and_archive(staff):
