@@ -46,7 +46,7 @@ MESSAGE_FIELDS = {
     "tags": "tags",
     "type.business.companyVerificationId": "business_registration_number",
     "update.type": "partner_type",
-    "appliedAt": "applied_at",
+    "appliedAt": "apply_at",
     "type.business": "",
 }
 #: refusals that name no field in their message -> the form field they are about
@@ -197,6 +197,9 @@ class PartnerForm(forms.ModelForm):
                 *BUSINESS_COLUMNS,
             )
         }
+        number = terms.get("business_registration_number") or ""
+        if len(number) == 10 and number.isdigit():
+            initial["business_registration_number"] = f"{number[:3]}-{number[3:5]}-{number[5:]}"
         initial["tags"] = ", ".join(terms.get("tags") or [])
         initial[CONTRACT] = terms[CONTRACT]
         initial["account_number"] = terms["account_number"] if self.reveal else ""
@@ -389,7 +392,7 @@ class PartnerScheduleForm(PartnerForm):
     """The same fields plus when the change applies; `partner_schedule` instead of an update.
     Starts from the pending schedule when there is one (saving replaces it)."""
 
-    applied_at = forms.SplitDateTimeField(
+    apply_at = forms.SplitDateTimeField(
         label="적용 시각",
         widget=uw.UnfoldAdminSplitDateTimeWidget(),
         help_text="이 시각에 위 내용이 적용됩니다 (미래 시각).",
@@ -418,7 +421,7 @@ class PartnerScheduleForm(PartnerForm):
             public_id=self.instance.public_id,
             is_for_test=self.instance.is_for_test,
             change=change,
-            applied_at=self.cleaned_data["applied_at"],
+            applied_at=self.cleaned_data["apply_at"],
             replace=self.pending is not None,
         )
         return partner

@@ -265,7 +265,6 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
         "account_cell",
         "account_status_badge",
         "business_status_badge",
-        "status_badge",
         "contract_cell",
         "tags_cell",
     )
@@ -321,11 +320,17 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
     def name_cell(self, obj):
         test = format_html(' <span class="muted">[테스트]</span>') if obj.is_for_test else ""
         archived = format_html(' <span class="muted">[보관]</span>') if obj.is_archived else ""
+        status = ""
+        if obj.status != PartnerStatus.APPROVED:  # 승인 완료 is the rule: only exceptions show
+            status = format_html(
+                " {}", label_html(STATUS_TONES.get(obj.status, NEUTRAL), obj.get_status_display())
+            )
         return format_html(
-            '{}{}{}<br><span class="muted nowrap">{}</span>',
-            truncated(obj.name, "14rem"),
+            '{}{}{}{}<br><span class="muted nowrap">{}</span>',
+            truncated(obj.name, "12rem"),
             test,
             archived,
+            status,
             obj.public_id,
         )
 
@@ -370,7 +375,7 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
 
     @display(description=_("기본 계약"), ordering="default_contract__name")
     def contract_cell(self, obj):
-        return truncated(obj.default_contract.name, "10rem")
+        return truncated(obj.default_contract.name, "8rem")
 
     contract_cell.export = lambda obj: obj.default_contract.name
 
@@ -469,6 +474,9 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
         if obj is not None and obj.is_archived:
             return False  # archived partners cannot be changed (recover first)
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # partners are archived (and recovered), never deleted: money refers to them
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -675,7 +683,7 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
         if request.method == "POST":
             form = form_type(request.POST, instance=obj, pending=version)
             if form.is_valid():
-                when = timezone.localtime(form.cleaned_data["applied_at"])
+                when = timezone.localtime(form.cleaned_data["apply_at"])
                 self.message_user(
                     request,
                     f"{obj.name}: {when:%Y-%m-%d %H:%M}에 적용할 변경을 예약했습니다.",
@@ -685,7 +693,7 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
         else:
             form = form_type(instance=obj, pending=version)
         fieldsets = [
-            (_("적용 시각"), {"fields": ("applied_at",)}),
+            (_("적용 시각"), {"fields": ("apply_at",)}),
             *[
                 (name, {**opts, "fields": tuple(f for f in opts["fields"] if f in form.fields)})
                 for name, opts in self.get_fieldsets(request, obj)

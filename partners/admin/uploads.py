@@ -52,7 +52,7 @@ class PartnerUpload(SheetUpload):
             return Checked(errors=plan.errors)
         SNAPSHOTS.put(table, is_for_test, plan.snapshot())
         return Checked(
-            count=plan.write_count,
+            count=len(plan.items),
             context={
                 "counts": plan.counts_by_type(),
                 "preview": plan.preview(),

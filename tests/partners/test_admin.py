@@ -93,7 +93,6 @@ def test_list_shows_formatted_brn_korean_badges_and_tag_chips(client, partner):
     assert "120-81-47521" in page and "1208147521" not in page
     assert "bg-red-100" in badge_classes(page, "폐업"), "a closed business is a red badge"
     assert "bg-green-100" in badge_classes(page, "인증 완료")
-    assert "bg-green-100" in badge_classes(page, "승인 완료")
     assert badge_classes(page, "미인증"), "not verified yet: a (neutral) badge"
     assert badge_classes(page, "원천징수 대상자") and badge_classes(page, "사업자")
     table = page.split('id="result_list"')[1].split("</table>")[0]

@@ -372,8 +372,8 @@ def schedule_data(partner, when, **overrides) -> dict:
     local = timezone.localtime(when)
     return {
         **edit_data(partner, **overrides),
-        "applied_at_0": f"{local:%Y-%m-%d}",
-        "applied_at_1": f"{local:%H:%M:%S}",
+        "apply_at_0": f"{local:%Y-%m-%d}",
+        "apply_at_1": f"{local:%H:%M:%S}",
     }
 
 
@@ -410,7 +410,7 @@ def test_a_schedule_in_the_past_is_refused_on_the_time_field(finance, failed_par
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors["applied_at"] == ["미래 시각이어야 합니다."]
+    assert response.context["form"].errors["apply_at"] == ["미래 시각이어야 합니다."]
     assert not PartnerVersion.objects.filter(state=PartnerVersion.State.SCHEDULED).exists()
 
 

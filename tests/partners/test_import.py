@@ -284,7 +284,7 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_row_column_and_reason(sta
     assert "사업자 유형에만" in error_for(response, 12, "상호")
     page = response.content.decode()
     assert "등록하지 않았습니다" in page
-    assert "<td>기본 계약 아이디</td>" in page
+    assert ">기본 계약 아이디</td>" in page.split('id="upload-errors"')[1]
     assert CONFIRM_URL not in page, "no confirm button when any row is bad"
     assert admin_import.SESSION_KEY not in staff.session
 
