@@ -25,6 +25,7 @@ from unfold.widgets import (
 from core.errors import DomainError
 from core.files.cells import CellError, parse_int
 from partners.domain.banks import SUPPORTED_CURRENCIES
+from partners.models import Partner
 from settlements.services.manual_transfers import ManualTransferRequest
 
 #: which form field a refusal of the service is about: by code, else by the error's API field
@@ -80,12 +81,19 @@ def _properties(text: str) -> list[dict]:
     return out
 
 
+class PartnerIdWidget(UnfoldAdminAutocompleteWidget):
+    """select2 over the partner ids (admin:settlements_transfer_partners); plain <option>s, so
+    the chosen id is what is sent back."""
+
+    option_template_name = "django/forms/widgets/select_option.html"
+
+
 class ManualTransferForm(forms.Form):
     partner = forms.CharField(
         label=_("파트너"),
         max_length=100,
         help_text=_("이름이나 아이디로 찾습니다. 테스트 모드면 테스트 파트너 중에서 찾습니다."),
-        widget=UnfoldAdminAutocompleteWidget(
+        widget=PartnerIdWidget(
             attrs={"data-ajax--url": reverse_lazy("admin:settlements_transfer_partners")}
         ),
     )
@@ -140,7 +148,9 @@ class ManualTransferForm(forms.Form):
         # select2 shows only the options the <select> has: keep what was typed on a re-render.
         value = self.data.get("partner") if self.is_bound else None
         if value:
-            self.fields["partner"].widget.choices = [(value, value)]
+            partner = Partner.objects.filter(public_id=value).only("name").first()
+            label = f"{partner.name} ({value})" if partner else value
+            self.fields["partner"].widget.choices = [(value, label)]
 
     def clean_user_defined_properties(self):
         return _properties(self.cleaned_data.get("user_defined_properties", ""))

@@ -115,7 +115,8 @@ class TransferAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
             _("정산건"),
             {
                 "fields": (
-                    ("public_id", "type_label", "status_label"),
+                    "public_id",
+                    ("type_label", "status_label"),
                     ("partner_link", "contract_link"),
                     ("start_date", "settlement_date_text", "settlement_currency"),
                     ("mode", "memo"),

@@ -547,3 +547,24 @@ def test_lists_answer_with_money_and_korean_badges(staff, settlement, order):
     assert "수기 정산" in page and "정산 확정" in page
     payments = staff.get(reverse("admin:settlements_payment_changelist")).content.decode()
     assert "pay-o1" in payments and _total(payments, "count") == "1건"
+
+
+def test_filters_by_date_range_partner_and_tag(staff, listed):
+    url = reverse("admin:settlements_transfer_changelist")
+    day = _day(3).isoformat()
+    by_date = staff.get(url, {"settlement_date_from": day, "settlement_date_to": day})
+    assert sorted(t.amount_settlement for t in by_date.context["cl"].queryset) == [
+        -3_000,
+        7_000,
+        12_000,
+    ]
+    other = Partner.objects.get(public_id="other", is_for_test=False)
+    by_partner = staff.get(url, {"partner__id__exact": other.pk})
+    assert [t.amount_settlement for t in by_partner.context["cl"].queryset] == [7_000]
+    by_tag = staff.get(url, {"partner_tag": "패션"})
+    assert sorted(t.amount_settlement for t in by_tag.context["cl"].queryset) == [
+        -3_000,
+        12_000,
+        15_700,
+    ]
+    assert _total(by_tag.content.decode(), "count") == "3건"
