@@ -24,10 +24,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import HORIZONTAL
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminRadioSelectWidget
 
 from core.admin import jobs
 from core.files import jobs as job_files
@@ -49,12 +51,13 @@ class UploadForm(forms.Form):
         label="파일 (CSV 또는 XLSX)",
         help_text="첫 행은 템플릿의 열 이름이어야 합니다. "
         "CSV는 UTF-8 또는 CP949(엑셀)로 저장하세요.",
+        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,.xlsx"}),
     )
     mode = forms.ChoiceField(
         label="등록 모드",
         choices=[("live", "운영"), ("test", "테스트")],
         initial="live",
-        widget=forms.RadioSelect,
+        widget=UnfoldAdminRadioSelectWidget(radio_style=HORIZONTAL),
     )
 
     def clean_file(self):

@@ -111,11 +111,18 @@ def _money(amount: int, currency: str) -> str:
     return won_text(amount) if currency == "KRW" else f"{amount:,} {currency}"
 
 
+#: the page's money columns: what will be paid first, then how it is made up
+TABLE_COLUMNS = (
+    *[c for c in DASHBOARD_COLUMNS if c[0] == "net"],
+    *[c for c in DASHBOARD_COLUMNS if c[0] != "net"],
+)
+
+
 def _cells(row: dict[str, Any], currency: str) -> list[dict[str, Any]]:
     """The money cells of a table row, formatted (1,234,567원), negatives marked."""
     return [
         {"key": key, "text": _money(row[key], currency), "negative": row[key] < 0}
-        for key, _ in DASHBOARD_COLUMNS
+        for key, _ in TABLE_COLUMNS
     ]
 
 
@@ -161,7 +168,9 @@ def _dashboard_params(request) -> tuple[DashboardForm, dict[str, Any] | None]:
 def dashboard_view(request) -> HttpResponse:
     _require(request, VIEW_PERMISSION)
     form, params = _dashboard_params(request)
-    context = _context(request, "정산 대시보드", form=form, columns=DASHBOARD_COLUMNS)
+    context = _context(
+        request, "정산 대시보드", form=form, columns=DASHBOARD_COLUMNS, table_columns=TABLE_COLUMNS
+    )
     if params is not None:
         qs = dashboard_transfers(
             is_for_test=params["mode"] == "test",
