@@ -312,3 +312,38 @@ def test_large_files_are_encrypted_in_chunks(settings):
     stored = (job_files.directory() / "x.bin").read_bytes()
     assert stored.count(b"\n") == 3
     assert job_files.read_bytes("x.bin") == data
+
+
+def test_the_partner_import_works_in_the_background_too(
+    finance, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Another app's SheetUpload (partners.admin.uploads), unchanged: its preview survives the
+    job (the outcome is pickled) and its confirm writes the partners."""
+    from core.files import sheets
+    from partners.files import template
+    from partners.models import Partner
+
+    for contract in template.EXAMPLE_CONTRACTS:
+        make_contract(contract)
+    spec = template.template_sheet()
+    file = io.BytesIO(sheets.csv_bytes(spec.headers, spec.rows))
+    file.name = "partners.csv"
+    monkeypatch.setattr(uploads, "BACKGROUND_ROWS", 0)
+    url = reverse("admin:partners_partner_import")
+    with django_capture_on_commit_callbacks(execute=True):
+        started = finance.post(url, {"file": file, "mode": "live"})
+    job = _job_of(started)
+    preview = finance.get(reverse("core-job-result", args=[job.pk]))
+    assert preview.status_code == 200
+    assert preview.context["checked"].count == len(spec.rows)
+    html = preview.content.decode()
+    assert 'id="upload-confirm"' in html
+    assert reverse("admin:partners_partner_import_confirm") in html
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = finance.post(
+            reverse("admin:partners_partner_import_confirm"), {"check": preview.context["check"]}
+        )
+    commit = _job_of(confirmed)
+    done = finance.get(reverse("core-job-result", args=[commit.pk]))
+    assert done.status_code == 302
+    assert Partner.objects.filter(is_for_test=False).count() == len(spec.rows)
