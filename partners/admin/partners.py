@@ -750,6 +750,7 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
 class UserDefinedPropertyAdmin(ModelAdmin):
     list_display = ("key", "label", "value_type_badge", "partner_count")
     search_fields = ("key", "label")
+    search_help_text = _("키 또는 표시 이름")
 
     value_type_badge = badge("value_type", _("값 종류"), {"STRING": NEUTRAL})
 
@@ -815,6 +816,7 @@ class AccountVerificationAdmin(VerificationAdminBase):
     list_display = ("lookup_id", "bank_label", "holder", "looked_up_at", "used_badge", "mode")
     list_filter = ("is_for_test", ("used_at", admin.EmptyFieldListFilter))
     search_fields = ("public_id", "holder_name")
+    search_help_text = _("조회 아이디 또는 예금주")
     fields = ("lookup_id", "mode", "bank_label", "holder", "looked_up_at", "used_at_column")
     readonly_fields = fields
 
@@ -838,6 +840,7 @@ class CompanyVerificationAdmin(VerificationAdminBase):
     )
     list_filter = (("status", ChoicesDropdownFilter), "is_for_test")
     search_fields = ("business_registration_number", "public_id")
+    search_help_text = _("사업자등록번호(숫자만) 또는 조회 아이디")
     fields = (
         "lookup_id",
         "mode",
