@@ -9,7 +9,7 @@ exist (a re-import), in one transaction.
     -> `plan_commit`
 
 A row whose id exists updates that partner: only the fields whose cell differs from the current
-value change, and a blank cell keeps the current value (docs/files.md). Its preview lists each
+value change, and a blank cell keeps the current value. Its preview lists each
 changed field old -> new (account numbers masked).
 
 so a 100k-row file is validated in ~4 s of CPU (~15 s with a DRF run per row) and written in one
