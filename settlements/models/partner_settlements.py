@@ -92,4 +92,6 @@ class PartnerSettlement(AmountColumns):
         ]
 
     def __str__(self) -> str:
-        return f"{self.partner_id} {self.settlement_date} {self.settlement_type}"
+        # Breadcrumbs and history pages: the settlement date and kind a person reads, and the id
+        # that tells two settlements of one partner apart (no query: no partner name here).
+        return f"{self.settlement_date} {self.get_settlement_type_display()} {self.public_id}"
