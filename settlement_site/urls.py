@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.admin import jobs
 from settlements.admin import urls as settlements_admin
 
 urlpatterns = [
     path("admin/settlements/tools/", include(settlements_admin.tools)),
     path("admin/settlements/orders/", include(settlements_admin.orders)),
+    path("admin/", include(jobs.urls())),  # admin/jobs/<pk>/…: background work of any app
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("platform/", include("policies.api.urls")),

@@ -1,12 +1,10 @@
 """The finance team's settlement pages beside the model admins, mounted by settlement_site/urls.py:
 the dashboard and the manual-transfer upload under admin/settlements/tools/, the order and
-payment uploads under admin/settlements/orders/; and the pages of the admin's background jobs
-(core.admin.jobs: progress, result, download) under admin/settlements/tools/jobs/."""
+payment uploads under admin/settlements/orders/."""
 
 from django.contrib import admin
 from django.urls import path
 
-from core.admin import jobs
 from settlements.admin import dashboard
 from settlements.admin.uploads import MANUAL_TRANSFERS, ORDER_TRANSFERS, PAYMENTS
 
@@ -20,6 +18,5 @@ tools = [
         name="settlements-dashboard-xlsx",
     ),
     *MANUAL_TRANSFERS.urls(),
-    *jobs.urls(),
 ]
 orders = [*ORDER_TRANSFERS.urls(), *PAYMENTS.urls()]
