@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SECRET_PREFIX = "sk_"
 
@@ -37,7 +38,7 @@ class ApiSecret(models.Model):
 
     class Meta:
         verbose_name = _("API 시크릿")
-        verbose_name_plural = _("API 시크릿")
+        verbose_name_plural = pgettext_lazy("plural", "API 시크릿")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -95,7 +96,7 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         verbose_name = _("멱등 키")
-        verbose_name_plural = _("멱등 키")
+        verbose_name_plural = pgettext_lazy("plural", "멱등 키")
         constraints = [
             models.UniqueConstraint(fields=["caller", "key"], name="core_idempotency_unique_key"),
         ]
@@ -137,7 +138,7 @@ class BulkTask(models.Model):
 
     class Meta:
         verbose_name = _("일괄 작업")
-        verbose_name_plural = _("일괄 작업")
+        verbose_name_plural = pgettext_lazy("plural", "일괄 작업")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -193,7 +194,7 @@ class Job(models.Model):
 
     class Meta:
         verbose_name = _("백그라운드 작업")
-        verbose_name_plural = _("백그라운드 작업")
+        verbose_name_plural = pgettext_lazy("plural", "백그라운드 작업")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -1,8 +1,8 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PartnersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "partners"
-    verbose_name = _("파트너")
+    verbose_name = pgettext_lazy("plural", "파트너")

@@ -8,6 +8,7 @@ Versioned like policies (core.versioning). Account numbers and birth dates are e
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import audit_history
 from core.crypto import EncryptedCharField, blind_index, mask
@@ -74,7 +75,7 @@ class UserDefinedProperty(models.Model):
 
     class Meta:
         verbose_name = _("사용자 정의 속성")
-        verbose_name_plural = _("사용자 정의 속성")
+        verbose_name_plural = pgettext_lazy("plural", "사용자 정의 속성")
         ordering = ["key"]
 
     def __str__(self) -> str:
@@ -182,7 +183,7 @@ class Partner(Versioned):
 
     class Meta:
         verbose_name = _("파트너")
-        verbose_name_plural = _("파트너")
+        verbose_name_plural = pgettext_lazy("plural", "파트너")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["is_for_test", "public_id"], name="partner_unique_id"),
@@ -223,7 +224,7 @@ class PartnerVersion(VersionBase):
 
     class Meta(VersionBase.Meta):
         verbose_name = _("파트너 버전")
-        verbose_name_plural = _("파트너 버전")
+        verbose_name_plural = pgettext_lazy("plural", "파트너 버전")
 
 
 class AccountVerification(models.Model):
@@ -239,7 +240,7 @@ class AccountVerification(models.Model):
 
     class Meta:
         verbose_name = _("예금주 조회 기록")
-        verbose_name_plural = _("예금주 조회 기록")
+        verbose_name_plural = pgettext_lazy("plural", "예금주 조회 기록")
 
     def __str__(self) -> str:
         return self.public_id
@@ -260,7 +261,7 @@ class CompanyVerification(models.Model):
 
     class Meta:
         verbose_name = _("휴폐업 조회 기록")
-        verbose_name_plural = _("휴폐업 조회 기록")
+        verbose_name_plural = pgettext_lazy("plural", "휴폐업 조회 기록")
 
     def __str__(self) -> str:
         return self.public_id

@@ -8,6 +8,7 @@ Every change to terms is versioned (core.versioning) and audited (core.audit).
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import audit_history
 from core.versioning.models import VersionBase, Versioned
@@ -93,7 +94,7 @@ class Contract(FeeMixin, Versioned):
 
     class Meta:
         verbose_name = _("계약")
-        verbose_name_plural = _("계약")
+        verbose_name_plural = pgettext_lazy("plural", "계약")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["is_for_test", "public_id"], name="contract_unique_id"),
@@ -108,7 +109,7 @@ class ContractVersion(VersionBase):
 
     class Meta(VersionBase.Meta):
         verbose_name = _("계약 버전")
-        verbose_name_plural = _("계약 버전")
+        verbose_name_plural = pgettext_lazy("plural", "계약 버전")
 
 
 class DiscountSharePolicy(Versioned):
@@ -124,7 +125,7 @@ class DiscountSharePolicy(Versioned):
 
     class Meta:
         verbose_name = _("할인 분담 정책")
-        verbose_name_plural = _("할인 분담 정책")
+        verbose_name_plural = pgettext_lazy("plural", "할인 분담 정책")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -143,7 +144,7 @@ class DiscountSharePolicyVersion(VersionBase):
 
     class Meta(VersionBase.Meta):
         verbose_name = _("할인 분담 정책 버전")
-        verbose_name_plural = _("할인 분담 정책 버전")
+        verbose_name_plural = pgettext_lazy("plural", "할인 분담 정책 버전")
 
 
 class AdditionalFeePolicy(FeeMixin, Versioned):
@@ -159,7 +160,7 @@ class AdditionalFeePolicy(FeeMixin, Versioned):
 
     class Meta:
         verbose_name = _("추가 수수료 정책")
-        verbose_name_plural = _("추가 수수료 정책")
+        verbose_name_plural = pgettext_lazy("plural", "추가 수수료 정책")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -178,7 +179,7 @@ class AdditionalFeePolicyVersion(VersionBase):
 
     class Meta(VersionBase.Meta):
         verbose_name = _("추가 수수료 정책 버전")
-        verbose_name_plural = _("추가 수수료 정책 버전")
+        verbose_name_plural = pgettext_lazy("plural", "추가 수수료 정책 버전")
 
 
 class SettlementAmountType(models.TextChoices):
@@ -216,7 +217,7 @@ class PlatformSetting(models.Model):
 
     class Meta:
         verbose_name = _("플랫폼 설정")
-        verbose_name_plural = _("플랫폼 설정")
+        verbose_name_plural = pgettext_lazy("plural", "플랫폼 설정")
 
     def __str__(self) -> str:
         return str(_("테스트 모드 설정") if self.is_for_test else _("운영 설정"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,14 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
         ),
     ),
     (
-        _("파트너"),
+        pgettext_lazy("plural", "파트너"),
         (
-            Entry(_("파트너"), "storefront", _cl("partners", "partner"), "partners.view_partner"),
+            Entry(
+                pgettext_lazy("plural", "파트너"),
+                "storefront",
+                _cl("partners", "partner"),
+                "partners.view_partner",
+            ),
             Entry(
                 _("파트너 등록"),
                 "person_add",
@@ -57,7 +63,7 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 "partners.add_partner",
             ),
             Entry(
-                _("사용자 정의 속성"),
+                pgettext_lazy("plural", "사용자 정의 속성"),
                 "tune",
                 _cl("partners", "userdefinedproperty"),
                 "partners.view_userdefinedproperty",
@@ -79,21 +85,26 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
     (
         _("정책"),
         (
-            Entry(_("계약"), "handshake", _cl("policies", "contract"), "policies.view_contract"),
             Entry(
-                _("할인 분담 정책"),
+                pgettext_lazy("plural", "계약"),
+                "handshake",
+                _cl("policies", "contract"),
+                "policies.view_contract",
+            ),
+            Entry(
+                pgettext_lazy("plural", "할인 분담 정책"),
                 "percent",
                 _cl("policies", "discountsharepolicy"),
                 "policies.view_discountsharepolicy",
             ),
             Entry(
-                _("추가 수수료 정책"),
+                pgettext_lazy("plural", "추가 수수료 정책"),
                 "add_card",
                 _cl("policies", "additionalfeepolicy"),
                 "policies.view_additionalfeepolicy",
             ),
             Entry(
-                _("플랫폼 설정"),
+                pgettext_lazy("plural", "플랫폼 설정"),
                 "settings",
                 _cl("policies", "platformsetting"),
                 "policies.view_platformsetting",
@@ -104,13 +115,13 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
         _("정산"),
         (
             Entry(
-                _("정산건"),
+                pgettext_lazy("plural", "정산건"),
                 "receipt_long",
                 _cl("settlements", "transfer"),
                 "settlements.view_transfer",
             ),
             Entry(
-                _("정산 내역"),
+                pgettext_lazy("plural", "정산 내역"),
                 "summarize",
                 _cl("settlements", "partnersettlement"),
                 "settlements.view_partnersettlement",
@@ -139,7 +150,12 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 "settlements_payment_upload",
                 "settlements.add_payment",
             ),
-            Entry(_("결제"), "payments", _cl("settlements", "payment"), "settlements.view_payment"),
+            Entry(
+                pgettext_lazy("plural", "결제"),
+                "payments",
+                _cl("settlements", "payment"),
+                "settlements.view_payment",
+            ),
             Entry(
                 _("휴무일"),
                 "event_busy",
@@ -147,7 +163,7 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 "settlements.view_closedday",
             ),
             Entry(
-                _("정산 파라미터"),
+                pgettext_lazy("plural", "정산 파라미터"),
                 "data_object",
                 _cl("settlements", "settlementparameter"),
                 "settlements.view_settlementparameter",
@@ -201,9 +217,14 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
     (
         _("시스템"),
         (
-            Entry(_("API 시크릿"), "key", _cl("core", "apisecret"), "core.view_apisecret"),
             Entry(
-                _("멱등 키"),
+                pgettext_lazy("plural", "API 시크릿"),
+                "key",
+                _cl("core", "apisecret"),
+                "core.view_apisecret",
+            ),
+            Entry(
+                pgettext_lazy("plural", "멱등 키"),
                 "fingerprint",
                 _cl("core", "idempotencykey"),
                 "core.view_idempotencykey",

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ClosedDay(models.Model):
@@ -12,7 +13,7 @@ class ClosedDay(models.Model):
 
     class Meta:
         verbose_name = _("추가 휴무일")
-        verbose_name_plural = _("추가 휴무일")
+        verbose_name_plural = pgettext_lazy("plural", "추가 휴무일")
         ordering = ["date"]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import audit_history
 from settlements.models.amounts import AmountColumns
@@ -64,7 +65,7 @@ class PartnerSettlement(AmountColumns):
 
     class Meta:
         verbose_name = _("정산 내역")
-        verbose_name_plural = _("정산 내역")
+        verbose_name_plural = pgettext_lazy("plural", "정산 내역")
         default_manager_name = "objects"  # without open buckets: the admin, related managers
         ordering = ["-settlement_date", "-id"]
         constraints = [

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Payment(models.Model):
@@ -36,7 +37,7 @@ class Payment(models.Model):
 
     class Meta:
         verbose_name = _("결제")
-        verbose_name_plural = _("결제")
+        verbose_name_plural = pgettext_lazy("plural", "결제")
         constraints = [
             models.UniqueConstraint(
                 fields=["is_for_test", "kind", "public_id"], name="payment_unique_id"
@@ -56,7 +57,7 @@ class PaymentCancellation(models.Model):
 
     class Meta:
         verbose_name = _("결제 취소")
-        verbose_name_plural = _("결제 취소")
+        verbose_name_plural = pgettext_lazy("plural", "결제 취소")
         constraints = [
             models.UniqueConstraint(
                 fields=["payment", "cancellation_id"], name="payment_cancellation_unique"

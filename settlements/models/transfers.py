@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import audit_history
 from settlements.models.amounts import AmountColumns
@@ -139,7 +140,7 @@ class Transfer(AmountColumns):
 
     class Meta:
         verbose_name = _("정산건")
-        verbose_name_plural = _("정산건")
+        verbose_name_plural = pgettext_lazy("plural", "정산건")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["is_for_test", "public_id"], name="transfer_unique_id"),
@@ -191,7 +192,7 @@ class SettlementParameter(models.Model):
 
     class Meta:
         verbose_name = _("정산 파라미터")
-        verbose_name_plural = _("정산 파라미터")
+        verbose_name_plural = pgettext_lazy("plural", "정산 파라미터")
 
     def __str__(self) -> str:
         return self.key
