@@ -30,6 +30,7 @@ msgcat --use-first \
     "$TMP/ie-untranslated.po" "$TMP/ie-fuzzy.po" -o "$TMP/all.po"
 msgattrib --clear-fuzzy --no-location "$TMP/all.po" -o "$TMP/all-clear.po"
 msgfilter --keep-header -i "$TMP/all-clear.po" -o "$TMP/ko.pot" sed -e d
+sed -i "/^\"POT-Creation-Date:/d" "$TMP/ko.pot"  # no date churn in the Korean catalog
 msgmerge --quiet --no-fuzzy-matching --no-location "$KO" "$TMP/ko.pot" -o "$TMP/merged.po"
 msgattrib --no-obsolete "$TMP/merged.po" -o "$KO"
 
