@@ -99,7 +99,7 @@ MIDDLEWARE = [
     # Outermost of ours: whatever DEBUG is, an API path never answers Django's HTML error pages.
     "core.api.middleware.JsonApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "settlement_site.locale.KoreanFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

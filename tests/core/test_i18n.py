@@ -126,12 +126,24 @@ def test_posting_to_set_language_switches_to_english_and_back(admin_client):
     assert "Add partner" not in html
 
 
-def test_accept_language_english_is_honoured(admin_client):
+def test_the_browser_language_does_not_switch_to_english(admin_client):
+    """Korean first: an English browser still gets Korean until the user picks English."""
     html = admin_client.get(
         "/admin/settlements/partnersettlement/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
+    assert "지급 보류 정산 내역" in html
+    assert "Withheld payouts" not in html
+
+
+def test_the_language_cookie_switches_to_english(admin_client):
+    from django.conf import settings
+
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = admin_client.get("/admin/settlements/partnersettlement/").content.decode()
     assert "Partner settlements" in html
     assert "Withheld payouts" in html  # 지급 보류 정산 내역, a sidebar entry
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"  # unknown: Korean
+    assert "지급 보류 정산 내역" in admin_client.get("/admin/").content.decode()
 
 
 # --- the catalogs -------------------------------------------------------------------------------
