@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
@@ -46,7 +47,7 @@ from partners import selectors
 from partners.admin import uploads
 from partners.admin.forms import PartnerForm, PartnerScheduleForm, form_class, udp_field_name
 from partners.domain.banks import BANK_LABELS
-from partners.files.changes import CONTRACT, field_changes
+from partners.files.changes import CONTRACT, field_changes, show
 from partners.files.export import EXPORT_FIELDS, PartnerResource
 from partners.models import (
     AccountStatus,
@@ -220,6 +221,24 @@ def version_rows(partner: Partner) -> list[dict[str, Any]]:
         )
     rows.reverse()
     return rows
+
+
+#: fields of the audit trail (django-simple-history) shown masked without the permission
+PERSONAL_FIELDS = ("account_number", "birthdate")
+
+
+class MaskedHistoryHelper(HistoricalRecordContextHelper):
+    """The history page's "changes" column with the account number and birth date masked (as
+    everywhere else in the admin) unless the user may see personal data."""
+
+    def __init__(self, model, historical_record, *, reveal: bool) -> None:
+        super().__init__(model, historical_record)
+        self.reveal = reveal
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field in PERSONAL_FIELDS and not self.reveal:
+            return show(change.field, value)
+        return super().prepare_delta_change_value(change, value)
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -466,6 +485,13 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
         return render_to_string(
             "admin/partners/partner/version_history.html",
             {"rows": version_rows(obj)},
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskedHistoryHelper(
+            self.model,
+            historical_record,
+            reveal=request.user.has_perm(PERSONAL_DATA_PERMISSION),
         )
 
     # --- the form ---------------------------------------------------------------------------
