@@ -62,3 +62,78 @@ def test_a_view_only_user_cannot_revert_a_partner_from_its_history(
     assert response.status_code in (403, 200)
     partner.refresh_from_db()
     assert partner.name == "바뀐 이름"
+
+
+# --- partner settlement status changes ---------------------------------------------------------
+
+
+def _settlements(partner, count, *, currency="KRW", amount=1_000, start=0):
+    from datetime import date
+
+    from settlements.models import PartnerSettlement
+
+    PartnerSettlement.objects.bulk_create(
+        PartnerSettlement(
+            public_id=f"ps-{currency}-{start + i}",
+            partner=partner,
+            settlement_date=date(2026, 3, 10),
+            settlement_type="MANUAL",
+            settlement_currency=currency,
+            amount_settlement=amount,
+        )
+        for i in range(count)
+    )
+
+
+def test_bulk_withhold_of_every_row_changes_every_row(admin_client, partner):
+    from settlements.models import PartnerSettlement, PartnerSettlementStatus
+
+    _settlements(partner, 1005)
+    changelist = reverse("admin:settlements_partnersettlement_changelist")
+    action = {
+        "action": "withhold_selected",
+        "_selected_action": [PartnerSettlement.objects.first().pk],
+        "select_across": "1",
+        "index": 0,
+    }
+    confirm = admin_client.post(changelist, action)
+    assert confirm.context["movable_count"] == 1005
+    assert "1,005,000원" in confirm.content.decode()
+    done = admin_client.post(changelist, {**action, "confirm": "yes", "reason": "점검"})
+    assert done.status_code == 302
+    withheld = PartnerSettlement.objects.filter(status=PartnerSettlementStatus.PAYOUT_WITHHELD)
+    assert withheld.count() == 1005
+
+
+def test_bulk_confirmation_sums_each_currency_apart(admin_client, partner):
+    from settlements.models import PartnerSettlement
+
+    _settlements(partner, 2, amount=10_000)
+    _settlements(partner, 1, currency="USD", amount=30)
+    changelist = reverse("admin:settlements_partnersettlement_changelist")
+    action = {
+        "action": "withhold_selected",
+        "_selected_action": list(PartnerSettlement.objects.values_list("pk", flat=True)),
+        "index": 0,
+    }
+    page = admin_client.post(changelist, action).content.decode()
+    assert "20,000원" in page and "30 USD" in page
+    assert "20,030원" not in page
+
+
+def test_status_page_of_a_non_numeric_id_is_not_found(admin_client):
+    url = reverse("admin:settlements_partnersettlement_status", args=["abc", "PAYOUT_WITHHELD"])
+    assert admin_client.get(url).status_code == 404
+
+
+def test_money_columns_of_the_lists_say_the_rows_currency(admin_client, partner):
+    from tests.factories import make_transfer
+
+    make_transfer(partner, type="MANUAL", currency="USD", amounts={"settlement": 30})
+    _settlements(partner, 1, currency="USD", amount=45)
+    transfers = admin_client.get(reverse("admin:settlements_transfer_changelist"))
+    cells = transfers.content.decode().split('class="field-amount_settlement_money', 1)[1]
+    assert cells.split("</td>", 1)[0].count("30 USD") == 1
+    settlements = admin_client.get(reverse("admin:settlements_partnersettlement_changelist"))
+    cells = settlements.content.decode().split('class="field-amount_settlement_money', 1)[1]
+    assert "45 USD" in cells.split("</td>", 1)[0]

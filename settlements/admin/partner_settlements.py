@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
@@ -66,6 +66,10 @@ AMOUNTS = (
 )
 #: transfers listed on the detail page; the rest are one click away in the transfer list
 SHOWN_TRANSFERS = 200
+#: settlements listed on a bulk status change's confirmation (all selected ones change)
+CONFIRM_ROWS = 100
+#: settlements read at a time while a bulk status change applies
+APPLY_CHUNK = 500
 
 
 def transition_label(current: str, target: str) -> str:
@@ -146,7 +150,9 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
         ),
     )
 
-    amount_settlement_money = money("amount_settlement", _("정산금액"))
+    amount_settlement_money = money(
+        "amount_settlement", _("정산금액"), currency_field="settlement_currency"
+    )
     type_badge = badge("settlement_type", _("유형"), TRANSFER_TYPE_TONES)
     status_badge = badge("status", _("상태"), SETTLEMENT_STATUS_TONES)
 
@@ -220,14 +226,26 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
     # --- bulk status changes: confirmation and reason first ------------------------------------
 
     def _bulk(self, request, queryset, status: str, verb: str):
+        """The confirmation page, then the change, of every selected settlement ("select all"
+        included): counts and sums come from the database, only the first rows are listed."""
         if not self.can_change_status(request):
             raise PermissionDenied
-        rows = list(queryset.select_related("partner")[:1001])
         form = StatusChangeForm(request.POST if request.POST.get("confirm") else None)
         if form.is_bound and form.is_valid():
-            self._apply(request, rows, status, verb, form.cleaned_data["reason"])
+            pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+            self._apply(request, pks, status, verb, form.cleaned_data["reason"])
             return None  # back to the list
-        movable = [s for s in rows if status in allowed_targets(s.status)]
+        sources = [s for s, targets in MANUAL_SETTLEMENT_TRANSITIONS.items() if status in targets]
+        movable = queryset.filter(status__in=sources)
+        selected_count = queryset.count()
+        movable_count = movable.count()
+        totals = (
+            movable.order_by()
+            .values("settlement_currency")
+            .annotate(total=Sum("amount_settlement"))
+            .order_by("settlement_currency")
+        )
+        rows = list(queryset.select_related("partner")[:CONFIRM_ROWS])
         context = {
             **self.admin_site.each_context(request),
             "title": f"{S(status).label} 확인",
@@ -238,16 +256,21 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
             "rows": [
                 {
                     "settlement": s,
-                    "allowed": s in movable,
+                    "allowed": s.status in sources,
                     "warnings": partner_warnings(s.partner),
                     "amount": won(s.amount_settlement, currency=s.settlement_currency),
                 }
-                for s in rows[:100]
+                for s in rows
             ],
-            "more": max(0, len(rows) - 100),
-            "movable_count": len(movable),
-            "refused_count": len(rows) - len(movable),
-            "total": won(sum(s.amount_settlement for s in movable)),
+            "more": max(0, selected_count - len(rows)),
+            "movable_count": movable_count,
+            "refused_count": selected_count - movable_count,
+            "total": format_html_join(
+                ", ",
+                "{}",
+                ((won(t["total"] or 0, currency=t["settlement_currency"]),) for t in totals),
+            )
+            or won(0),
             "action": request.POST.get("action"),
             "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
@@ -259,17 +282,21 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
             request, "admin/settlements/partnersettlement/status_confirm.html", context
         )
 
-    def _apply(self, request, settlements, status: str, verb: str, reason: str) -> None:
+    def _apply(self, request, pks: list[int], status: str, verb: str, reason: str) -> None:
         done, refused = 0, []
-        for settlement in settlements:
-            try:
-                partner_settlement_set_status(settlement=settlement, status=status, reason=reason)
-                done += 1
-            except DomainError as exc:
-                refused.append(exc.message)
-        self.message_user(request, f"{done}건 {verb} 처리했습니다. 사유: {reason}")
+        rows = PartnerSettlement.objects.select_related("partner")
+        for start in range(0, len(pks), APPLY_CHUNK):
+            for settlement in rows.filter(pk__in=pks[start : start + APPLY_CHUNK]):
+                try:
+                    partner_settlement_set_status(
+                        settlement=settlement, status=status, reason=reason
+                    )
+                    done += 1
+                except DomainError as exc:
+                    refused.append(exc.message)
+        self.message_user(request, f"{done:,}건 {verb} 처리했습니다. 사유: {reason}")
         if refused:
-            self.message_user(request, f"{len(refused)}건은 바꿀 수 없습니다.", messages.WARNING)
+            self.message_user(request, f"{len(refused):,}건은 바꿀 수 없습니다.", messages.WARNING)
         for line in refused[:20]:
             self.message_user(request, line, messages.WARNING)
 
@@ -301,6 +328,8 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
         if not self.can_change_status(request):
             raise PermissionDenied
         if status not in S.values:
+            raise Http404
+        if not str(object_id).isdigit():
             raise Http404
         settlement = get_object_or_404(
             PartnerSettlement.objects.select_related("partner"), pk=object_id
