@@ -138,7 +138,9 @@ class TransferAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
         ),
     )
 
-    amount_settlement_money = money("amount_settlement", _("정산금액"))
+    amount_settlement_money = money(
+        "amount_settlement", _("정산금액"), currency_field="settlement_currency"
+    )
     type_badge = badge("type", _("유형"), TRANSFER_TYPE_TONES)
     status_badge = badge("status", _("상태"), TRANSFER_STATUS_TONES, ordering=False)
 
