@@ -137,3 +137,37 @@ def test_money_columns_of_the_lists_say_the_rows_currency(admin_client, partner)
     settlements = admin_client.get(reverse("admin:settlements_partnersettlement_changelist"))
     cells = settlements.content.decode().split('class="field-amount_settlement_money', 1)[1]
     assert "45 USD" in cells.split("</td>", 1)[0]
+
+
+# --- queries independent of the rows ----------------------------------------------------------
+
+
+def test_user_defined_property_list_counts_partners_in_one_query(admin_client, partner):
+    import io
+
+    import openpyxl
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from partners.models import Partner, UserDefinedProperty
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin_client.get(url)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+        return len(ctx.captured_queries), body
+
+    UserDefinedProperty.objects.create(key="k0", label="키0")
+    Partner.objects.filter(pk=partner.pk).update(user_defined_properties={"k0": "x"})
+    listing = reverse("admin:partners_userdefinedproperty_changelist")
+    export = reverse("admin:partners_userdefinedproperty_export_xlsx")
+    few_list, few_export = queries(listing)[0], queries(export)[0]
+    for i in range(1, 12):
+        UserDefinedProperty.objects.create(key=f"k{i}", label=f"키{i}")
+    many_list, page = queries(listing)
+    many_export, sheet = queries(export)
+    assert (many_list, many_export) == (few_list, few_export)
+    assert "1명" in page.decode()
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet)).active.iter_rows(values_only=True))
+    assert [r[-1] for r in rows if r[0] == "k0"] == [1]
+    assert sum(1 for r in rows if r[-1] == 0) == 11

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -40,7 +41,7 @@ from core.admin.display import (
     brn,
     truncated,
 )
-from core.admin.exports import Column
+from core.admin.exports import Column, _plain
 from core.errors import DomainError, NotFound
 from core.versioning import services as versioning
 from partners import selectors
@@ -773,6 +774,19 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
         ]
 
 
+def partner_counts(keys: list[str]) -> dict[str, int]:
+    """How many partners hold a value for each property key, in one query."""
+    if not keys:
+        return {}
+    counts = Partner.objects.aggregate(
+        **{
+            f"k{i}": Count("pk", filter=Q(user_defined_properties__has_key=key))
+            for i, key in enumerate(keys)
+        }
+    )
+    return {key: counts[f"k{i}"] for i, key in enumerate(keys)}
+
+
 class UserDefinedPropertyAdmin(ModelAdmin):
     list_display = ("key", "label", "value_type_badge", "partner_count")
     search_fields = ("key", "label")
@@ -780,14 +794,31 @@ class UserDefinedPropertyAdmin(ModelAdmin):
 
     value_type_badge = badge("value_type", _("값 종류"), {"STRING": NEUTRAL})
 
+    def get_changelist_instance(self, request):
+        """The page's partner counts in one query, not one per row."""
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)
+        counts = partner_counts([row.key for row in rows])
+        for row in rows:
+            row.partner_total = counts[row.key]
+        return changelist
+
+    def export_rows(self, queryset, columns):
+        counts = partner_counts(list(queryset.values_list("key", flat=True)))
+        for obj in queryset.iterator():
+            obj.partner_total = counts.get(obj.key, 0)
+            yield [_plain(column.value(obj)) for column in columns]
+
+    @staticmethod
+    def _partner_total(obj) -> int:
+        total = getattr(obj, "partner_total", None)
+        return partner_counts([obj.key])[obj.key] if total is None else total
+
     @display(description=_("값이 있는 파트너"))
     def partner_count(self, obj):
-        count = Partner.objects.filter(user_defined_properties__has_key=obj.key).count()
-        return f"{count:,}명"
+        return f"{self._partner_total(obj):,}명"
 
-    partner_count.export = lambda obj: Partner.objects.filter(
-        user_defined_properties__has_key=obj.key
-    ).count()
+    partner_count.export = _partner_total
 
 
 def column(attr: str, description: str, *, ordering: bool = True, fmt=None):
