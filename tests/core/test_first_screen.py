@@ -2,6 +2,7 @@
 WhiteNoise, collectstatic working), JSON errors on API paths whatever DEBUG is (the SDK calls
 `response.json()` on every error), and every page of the sidebar answering on the demo data."""
 
+import io
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django.http import (
     JsonResponse,
 )
 from django.test import Client, RequestFactory
+from django.urls import reverse
 
 from core.admin import navigation
 from core.api.middleware import JsonApiErrorsMiddleware
@@ -202,3 +204,38 @@ def test_every_sidebar_page_answers_200_for_a_superuser_on_the_demo_data(client,
     # The demo data shows up, not an empty admin.
     partners = client.get("/admin/partners/partner/").content.decode()
     assert "샌드박스 패션" in partners and "이강사" in partners
+
+
+def test_every_list_of_the_admin_downloads_its_rows_as_excel(client, admin_user):
+    """Each registered list has the Excel button and its download holds the list's rows: the
+    header row plus one row per object (the demo data fills the finance lists)."""
+    from django.contrib import admin
+    from openpyxl import load_workbook
+
+    from core.admin.exports import ExcelExportMixin
+
+    call_command("load_demo_data")
+    client.force_login(admin_user)
+    registered = admin.site._registry
+    missing = [
+        f"{model._meta.label}"
+        for model, model_admin in registered.items()
+        if not (isinstance(model_admin, ExcelExportMixin) and model_admin.excel_export)
+    ]
+    assert missing == []
+
+    checked = 0
+    for model, model_admin in registered.items():
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert 'id="excel-export"' in client.get(changelist).content.decode(), opts.label
+        response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_export_xlsx"))
+        assert response.status_code == 200, opts.label
+        body = b"".join(response.streaming_content)
+        rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows())
+        request = RequestFactory().get(changelist)
+        request.user = admin_user
+        expected = model_admin.get_queryset(request).count()
+        assert len(rows) - 1 == expected, (opts.label, len(rows) - 1, expected)
+        checked += 1
+    assert checked >= 20
