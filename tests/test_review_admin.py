@@ -171,3 +171,56 @@ def test_user_defined_property_list_counts_partners_in_one_query(admin_client, p
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet)).active.iter_rows(values_only=True))
     assert [r[-1] for r in rows if r[0] == "k0"] == [1]
     assert sum(1 for r in rows if r[-1] == 0) == 11
+
+
+# --- list totals: cancellations subtract --------------------------------------------------------
+
+
+def _total(page: str, field: str) -> str:
+    import re
+
+    return re.search(rf'data-total="{field}">(.*?)</b>', page, re.S).group(1)
+
+
+def test_transfer_list_totals_subtract_order_cancellations(admin_client, partner):
+    from tests.factories import make_transfer
+
+    order = make_transfer(partner, amounts={"settlement": 10_000, "platformFee": 1_000})
+    make_transfer(
+        partner,
+        type="ORDER_CANCEL",
+        original=order,
+        amounts={"settlement": 4_000, "platformFee": 400},
+    )
+    page = admin_client.get(reverse("admin:settlements_transfer_changelist")).content.decode()
+    assert _total(page, "count") == "2건"
+    assert ">6,000원<" in _total(page, "amount_settlement")
+    assert ">600원<" in _total(page, "amount_platform_fee")
+
+
+def test_partner_settlement_list_totals_subtract_order_cancellations(admin_client, partner):
+    from datetime import date
+
+    from settlements.models import PartnerSettlement
+
+    for public_id, kind, amount in (("ps-o", "ORDER", 10_000), ("ps-c", "ORDER_CANCEL", 4_000)):
+        PartnerSettlement.objects.create(
+            public_id=public_id,
+            partner=partner,
+            contract=partner.default_contract,
+            settlement_date=date(2026, 3, 10),
+            settlement_type=kind,
+            amount_settlement=amount,
+        )
+    url = reverse("admin:settlements_partnersettlement_changelist")
+    page = admin_client.get(url).content.decode()
+    assert ">6,000원<" in _total(page, "amount_settlement")
+    confirm = admin_client.post(
+        url,
+        {
+            "action": "withhold_selected",
+            "_selected_action": list(PartnerSettlement.objects.values_list("pk", flat=True)),
+            "index": 0,
+        },
+    )
+    assert "6,000원" in confirm.content.decode() and "14,000원" not in confirm.content.decode()

@@ -27,6 +27,7 @@ from core.admin.display import (
 )
 from partners.models import AccountStatus, BusinessStatus, PartnerTag, PartnerType
 from settlements.models import PartnerSettlementStatus, TransferStatus, TransferType
+from settlements.selectors.home import signed_amount
 from settlements.services.daily import settle_due
 
 GATHER_ACTION = "gather_now"
@@ -177,15 +178,22 @@ class PartnerTagFilter(DropdownFilter):
 
 class ListTotalsMixin:
     """Count and sums of the filtered rows (the list's whole queryset, not the page), per
-    currency, above the list (templates/admin/settlements/list_totals.html)."""
+    currency, above the list (templates/admin/settlements/list_totals.html). ORDER_CANCEL rows
+    hold positive magnitudes of what they reverse, so they subtract (as on the dashboard)."""
 
     #: (amount field, label) summed over the filtered rows
     list_totals: Sequence[tuple[str, str]] = ()
     totals_currency_field = "settlement_currency"
+    #: the field whose ORDER_CANCEL value makes a row's amounts subtract (None: plain sums)
+    totals_type_field: str | None = None
     list_before_template = "admin/settlements/list_totals.html"
 
     def totals_of(self, queryset) -> list[dict]:
-        sums = {field: Sum(field) for field, _label in self.list_totals}
+        kind = self.totals_type_field
+        sums = {
+            field: Sum(signed_amount(field, kind) if kind else field)
+            for field, _label in self.list_totals
+        }
         rows = (
             queryset.order_by()
             .values(self.totals_currency_field)

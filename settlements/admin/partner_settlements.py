@@ -47,6 +47,7 @@ from settlements.models import (
     PartnerSettlement,
     PartnerSettlementStatus,
 )
+from settlements.selectors.home import signed_amount
 from settlements.services.partner_settlements import partner_settlement_set_status
 
 S = PartnerSettlementStatus
@@ -124,6 +125,7 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
     list_select_related = ("partner", "contract")
     list_per_page = 50
     actions = ["withhold_selected", "release_selected", "exclude_selected", GATHER_ACTION]
+    totals_type_field = "settlement_type"
     list_totals = (
         ("amount_settlement", "정산금액"),
         ("amount_order", "주문금액"),
@@ -242,7 +244,7 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
         totals = (
             movable.order_by()
             .values("settlement_currency")
-            .annotate(total=Sum("amount_settlement"))
+            .annotate(total=Sum(signed_amount("amount_settlement", "settlement_type")))
             .order_by("settlement_currency")
         )
         rows = list(queryset.select_related("partner")[:CONFIRM_ROWS])

@@ -100,6 +100,7 @@ class TransferAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
     list_select_related = ("partner", "contract", "partner_settlement")
     list_per_page = 50
     actions = [GATHER_ACTION]
+    totals_type_field = "type"
     list_totals = (
         ("amount_settlement", "정산금액"),
         ("amount_order", "주문금액"),

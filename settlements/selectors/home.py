@@ -52,7 +52,7 @@ def doubtful_partner_q(prefix: str = "partner__") -> Q:
     )
 
 
-def _signed(column: str, type_field: str) -> Case:
+def signed_amount(column: str, type_field: str) -> Case:
     """ORDER_CANCEL amounts are stored as positive magnitudes: they subtract."""
     return Case(
         When(**{type_field: TransferType.ORDER_CANCEL}, then=-F(column)),
@@ -97,7 +97,7 @@ class Due:
 
 
 def due_between(*, is_for_test: bool, date_from: date, date_until: date) -> Due:
-    signed = _signed("amount_settlement", "type")
+    signed = signed_amount("amount_settlement", "type")
     rows = (
         dashboard_transfers(is_for_test=is_for_test, date_from=date_from, date_until=date_until)
         .values("settlement_currency")
@@ -123,7 +123,7 @@ def settlements_in_status(*, is_for_test: bool, statuses: tuple[str, ...]) -> li
         .values("status", "settlement_currency")
         .annotate(
             count=Count("id"),
-            amount=_total(_signed("amount_settlement", "settlement_type")),
+            amount=_total(signed_amount("amount_settlement", "settlement_type")),
         )
         .order_by("status", "settlement_currency")
     )
@@ -147,7 +147,7 @@ def doubtful_due(*, is_for_test: bool) -> list[dict[str, Any]]:
         .filter(doubtful_partner_q())
         .values("settlement_currency")
         .annotate(
-            net=_total(_signed("amount_settlement", "type")),
+            net=_total(signed_amount("amount_settlement", "type")),
             transfers=Count("id"),
             partners=Count("partner", distinct=True),
             closed_partners=Count(
@@ -182,7 +182,7 @@ def due_by_date(*, is_for_test: bool, date_from: date, days: int = CHART_DAYS) -
     rows = (
         dashboard_transfers(is_for_test=is_for_test, date_from=date_from, date_until=date_until)
         .values("settlement_date", "settlement_currency")
-        .annotate(net=_total(_signed("amount_settlement", "type")))
+        .annotate(net=_total(signed_amount("amount_settlement", "type")))
         .order_by()
     )
     dates = [date_from + timedelta(days=i) for i in range(days)]
@@ -224,7 +224,7 @@ def doubtful_summary(qs: QuerySet) -> list[dict[str, Any]]:
         qs.filter(doubtful_partner_q())
         .values("settlement_currency")
         .annotate(
-            net=_total(_signed("amount_settlement", "type")),
+            net=_total(signed_amount("amount_settlement", "type")),
             partners=Count("partner", distinct=True),
         )
         .order_by("settlement_currency")
