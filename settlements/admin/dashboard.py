@@ -16,9 +16,9 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from core.admin.display import won_text
 from core.files import sheets
 from partners.models import AccountStatus, BusinessStatus
+from settlements.admin.common import amount_text
 from settlements.selectors.dashboard import (
     DASHBOARD_COLUMNS,
     GROUPS,
@@ -107,10 +107,6 @@ def _charts(dates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _money(amount: int, currency: str) -> str:
-    return won_text(amount) if currency == "KRW" else f"{amount:,} {currency}"
-
-
 #: the page's money columns: what will be paid first, then how it is made up
 TABLE_COLUMNS = (
     *[c for c in DASHBOARD_COLUMNS if c[0] == "net"],
@@ -121,7 +117,7 @@ TABLE_COLUMNS = (
 def _cells(row: dict[str, Any], currency: str) -> list[dict[str, Any]]:
     """The money cells of a table row, formatted (1,234,567원), negatives marked."""
     return [
-        {"key": key, "text": _money(row[key], currency), "negative": row[key] < 0}
+        {"key": key, "text": amount_text(row[key], currency), "negative": row[key] < 0}
         for key, _ in TABLE_COLUMNS
     ]
 
@@ -187,9 +183,9 @@ def dashboard_view(request) -> HttpResponse:
             row["warnings"] = _warning(doubtful[row["key"]]) if row["key"] in doubtful else []
         for total in board.totals:
             total["cells"] = _cells(total, total["currency"])
-            total["net_text"] = _money(total["net"], total["currency"])
-            total["sales_text"] = _money(total["sales"], total["currency"])
-            total["cancellations_text"] = _money(total["cancellations"], total["currency"])
+            total["net_text"] = amount_text(total["net"], total["currency"])
+            total["sales_text"] = amount_text(total["sales"], total["currency"])
+            total["cancellations_text"] = amount_text(total["cancellations"], total["currency"])
         warning = doubtful_summary(qs)
         context.update(
             params=params,
@@ -200,7 +196,7 @@ def dashboard_view(request) -> HttpResponse:
             totals=board.totals,
             charts=_charts(board.dates),
             chart_json=_chart_json(board.dates, params["date_from"], params["date_until"]),
-            doubtful_amounts=[_money(w["net"], w["currency"]) for w in warning],
+            doubtful_amounts=[amount_text(w["net"], w["currency"]) for w in warning],
             doubtful_partners=sum(w["partners"] for w in warning),
             xlsx_query=request.GET.urlencode(),
         )

@@ -19,18 +19,13 @@ from urllib.parse import urlencode
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from core.admin.display import won_text
 from core.admin.navigation import links
+from settlements.admin.common import amount_text
 from settlements.models import PartnerSettlementStatus
 from settlements.selectors import home as numbers
 
 VIEW_PERMISSION = "settlements.view_transfer"
 SETTLEMENTS_PERMISSION = "settlements.view_partnersettlement"
-
-
-def amount_text(amount: int, currency: str = "KRW") -> str:
-    """1234567 -> "1,234,567원"; other currencies as "1,234 USD"."""
-    return won_text(amount) if currency == "KRW" else f"{amount:,} {currency}"
 
 
 @dataclass
