@@ -332,3 +332,18 @@ PORTONE_API_TIMEOUT_SECONDS = env_int("PORTONE_API_TIMEOUT_SECONDS", 10)
 PORTONE_WEBHOOK_SECRET = env_str("PORTONE_WEBHOOK_SECRET", "")
 # E-tax-invoice service for 국세청 연동 and (later) issuance: "sandbox" only for now.
 ETAX_PROVIDER = env_str("ETAX_PROVIDER", "sandbox")
+# Payouts (docs/payouts.md#bank-adapters): the bank that sends AGENCY payouts. "sandbox" answers by
+# the account number's last digit (9 fails, 8 maintenance, 7 time-out, else succeeds); "http" is a
+# firm-banking API speaking our JSON contract. Test mode always uses the sandbox.
+PAYOUT_BANK_PROVIDER = env_str("PAYOUT_BANK_PROVIDER", "sandbox")
+PAYOUT_BANK_API_URL = env_str("PAYOUT_BANK_API_URL", "")
+PAYOUT_BANK_API_KEY = env_str("PAYOUT_BANK_API_KEY", "")
+PAYOUT_BANK_TIMEOUT_SECONDS = env_int("PAYOUT_BANK_TIMEOUT_SECONDS", 10)
+PAYOUT_BANK_LATENCY_MS = env_int("PAYOUT_BANK_LATENCY_MS", 0)  # the sandbox's answer time
+PAYOUT_BANK_FEE = env_int("PAYOUT_BANK_FEE", 0)  # won per succeeded transfer, its own ledger entry
+PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 3)  # sends of a temporarily refused transfer
+PAYOUT_RETRY_BACKOFF_MS = env_int("PAYOUT_RETRY_BACKOFF_MS", 500)  # doubled after each attempt
+PAYOUT_RECOVERY_AFTER_SECONDS = env_int("PAYOUT_RECOVERY_AFTER_SECONDS", 120)
+# Maker-checker: a bulk payout above this total starts only after another person approves it.
+PAYOUT_APPROVAL_THRESHOLD = env_int("PAYOUT_APPROVAL_THRESHOLD", 10_000_000)
+PAYOUT_TEST_OPENING_BALANCE = 1_000_000_000  # the test-mode ledger's opening deposit (KRW)
