@@ -25,19 +25,25 @@ class PayoutAccount(models.Model):
     public_id = models.CharField(_("아이디"), max_length=100, default=new_public_id)
     is_for_test = models.BooleanField(_("테스트"), unique=True)
     bank = models.CharField(_("은행"), max_length=30, default="KOOKMIN")
-    account_number = EncryptedCharField(_("계좌번호"), blank=True, default="")
+    account_number = EncryptedCharField(_("계좌번호"), blank=True, null=True)
     holder = models.CharField(_("예금주"), max_length=100, blank=True, default="")
     currency = models.CharField(_("통화"), max_length=3, default="KRW")
     # wire PlatformBankAccountProvider: HYPHEN_DATA | HYPHEN_FIRM | DOZN | MOCK
     provider = models.CharField(_("제공사"), max_length=20, default="MOCK")
+    # Σ succeeded deposits − Σ succeeded withdrawals (fees included), kept by the ledger service
+    # under this row's lock; assert_ledger_invariant checks it against the transfers.
+    balance = models.BigIntegerField(_("잔액"), default=0)
     created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
     updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
 
-    history = audit_history(excluded_fields=["account_number"])
+    history = audit_history(excluded_fields=["account_number", "balance"])
 
     class Meta:
         verbose_name = _("지급 계좌")
         verbose_name_plural = pgettext_lazy("plural", "지급 계좌")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="payout_account_balance_gte_0")
+        ]
 
     def __str__(self) -> str:
         mode = _("테스트") if self.is_for_test else _("운영")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
-from payouts.selectors import bulk_payout_settlement_ids
+from payouts.selectors import bulk_payout_settlement_ids, payout_settlement_ids
 from settlements.models import PartnerSettlement
 from settlements.selectors.partners import tagged
 
@@ -45,7 +45,7 @@ def partner_settlements(*, is_for_test: bool, f: PartnerSettlementFilter) -> Que
     if f.bulk_payout_id is not None:
         qs = qs.filter(pk__in=bulk_payout_settlement_ids(f.bulk_payout_id, is_for_test=is_for_test))
     if f.payout_id is not None:
-        qs = qs.filter(Q(pk__in=[]))  # payouts do not exist as rows yet (payouts app): none
+        qs = qs.filter(pk__in=payout_settlement_ids(f.payout_id, is_for_test=is_for_test))
     return qs
 
 

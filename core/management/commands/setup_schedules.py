@@ -30,6 +30,10 @@ SCHEDULES = {
         None,
         time(0, 5),
     ),
+    # docs/payouts.md#exactly-once: scheduled bulk payouts start on their minute; payouts a dead
+    # worker left with the bank are asked about and recorded.
+    "start-due-bulk-payouts": ("payouts.tasks.start_due_bulk_payouts", Schedule.MINUTES, 1, None),
+    "recover-payouts": ("payouts.tasks.recover_payouts", Schedule.MINUTES, 1, None),
 }
 
 
