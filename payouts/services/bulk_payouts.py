@@ -653,5 +653,5 @@ def bulk_payout_stop(*, public_id: str, is_for_test: bool, actor: Actor) -> Bulk
     _release(bulk, pks, PayoutStatus.STOPPED, now)
     bulk.stopped_at = now
     bulk.save(update_fields=["stopped_at", "updated_at"])
-    transaction.on_commit(lambda: bulk_payout_finalize(bulk.pk))
+    bulk_payout_finalize(bulk.pk)
     return bulk

@@ -338,5 +338,5 @@ def payout_record_result(*, payout_pk: int, succeeded: bool, reason: str | None 
         )
         follow([payout_pk], status)
         done = True
-    transaction.on_commit(lambda: bulk_payout_finalize(payout.bulk_payout_id))
+    bulk_payout_finalize(payout.bulk_payout_id)
     return done

@@ -1,0 +1,1 @@
+"""What payout spreadsheets mean: the bank-statement deposit upload (docs/payouts.md#ledger)."""
