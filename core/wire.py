@@ -26,6 +26,7 @@ GRAPHQL_TYPE = {
     "bulk_task": 12,
     "counterparty": 13,
     "bulk_tax_invoice": 14,
+    "bank_account": 15,
 }
 
 

@@ -132,7 +132,7 @@ TAGS: tuple[tuple[str, str], ...] = (
     ("사업자·계좌 조회", "휴폐업 조회와 예금주 조회 (파트너 등록 전 확인)"),
     ("정산건", "주문·주문 취소·수기 정산건과 정산 상세 내역 다운로드"),
     ("정산 내역", "파트너별·정산일별로 모인 정산 내역"),
-    ("지급", "정산 내역의 지급 완료 처리, 지급·이체 내역"),
+    ("지급", "일괄 지급 생성·시작·승인·취소·중단, 지급 완료 처리, 지급 계좌, 지급·이체 내역"),
     ("국세청 연동·세금계산서", "파트너의 국세청(홈택스) 연동과 세금계산서"),
     ("웹훅", "포트원 결제 웹훅 수신 (서명으로 인증)"),
 )
@@ -171,6 +171,7 @@ _TAG_RULES: tuple[tuple[str, str], ...] = (
     ("/platform/bank-accounts/", "사업자·계좌 조회"),
     ("/platform/transfer", "정산건"),
     ("/platform/payouts", "지급"),
+    ("/platform/payout-account", "지급"),
     ("/platform/bulk-payouts", "지급"),
     ("/platform/account-transfers", "지급"),
     ("/platform/bulk-account-transfers", "지급"),

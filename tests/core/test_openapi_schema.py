@@ -119,13 +119,14 @@ def test_it_matches_paths_whose_parameter_names_differ_from_the_sdk(schema):
     assert _json_schema(state["responses"]["200"])["$ref"].startswith(REF)
 
 
-def test_it_documents_sixty_two_of_sixty_three_operations(schema):
+def test_it_documents_seventy_four_of_seventy_five_operations(schema):
     # Measured when the hook was added: every operation but the webhook receiver has a 200
-    # schema; 26 take a JSON body and 7 GETs a JSON `requestBody` query parameter.
+    # schema; 26 take a JSON body and 7 GETs a JSON `requestBody` query parameter. The payouts
+    # added 4 SDK reads and 8 operations of our own (payouts/api/schema.py), 6 with a body.
     total, responses, bodies = _counts(schema)
-    assert total == 63
-    assert responses >= 62
-    assert bodies >= 33
+    assert total == 75
+    assert responses >= 74
+    assert bodies >= 43
 
 
 def test_it_leaves_operations_the_sdk_does_not_know_alone(schema):
@@ -133,8 +134,38 @@ def test_it_leaves_operations_the_sdk_does_not_know_alone(schema):
     assert "x-portone-sdk-method" not in webhook
     assert "content" not in webhook["responses"].get("200", {})
     # SDK operations we do not serve are not added, nor are their components.
-    assert "/platform/payouts" not in schema["paths"]
-    assert "GetPlatformPayoutsResponse" not in schema["components"]["schemas"]
+    assert "/b2b/companies/business-info" not in schema["paths"]
+    assert "GetB2bBusinessInfosResponse" not in schema["components"]["schemas"]
+
+
+def test_it_documents_our_payout_extension_with_its_own_components(schema):
+    create = _operation(schema, "post", "/platform/bulk-payouts")
+    assert "x-portone-sdk-method" not in create
+    assert create["operationId"] == "create_platform_bulk_payout"
+    assert create["summary"] == "일괄 지급 생성"
+    body = _component(schema, _json_schema(create["requestBody"])["$ref"])
+    assert body["required"] == ["name"]
+    assert body["properties"]["filter"]["$ref"] == REF + "PlatformPartnerSettlementFilterInput"
+    answer = _component(schema, _json_schema(create["responses"]["200"])["$ref"])
+    assert answer["properties"]["bulkPayout"] == {"$ref": REF + "PlatformBulkPayout"}
+    # the SDK's read of the same path keeps the SDK's bodies
+    listed = _operation(schema, "get", "/platform/bulk-payouts")
+    assert listed["operationId"] == "get_platform_bulk_payouts"
+    account = _operation(schema, "get", "/platform/payout-account")
+    balance = _component(schema, _json_schema(account["responses"]["200"])["$ref"])
+    assert set(balance["required"]) == {
+        "bankAccountId",
+        "bank",
+        "accountNumber",
+        "holder",
+        "currency",
+        "balance",
+    }
+    deposit = _operation(schema, "post", "/platform/payout-account/deposits")
+    answer = _component(schema, _json_schema(deposit["responses"]["200"])["$ref"])
+    assert answer["properties"]["accountTransfer"] == {
+        "$ref": REF + "PlatformDepositAccountTransfer"
+    }
 
 
 def test_the_merged_document_is_valid_openapi(schema):
@@ -175,7 +206,7 @@ def test_every_operation_names_its_security(schema):
     secured = {
         (method, path): operation.get("security") for path, method, operation in _operations(schema)
     }
-    assert len(secured) == 63
+    assert len(secured) == 75
     webhook = secured.pop(("post", "/webhooks/portone"))
     assert webhook == []  # signed by PortOne (Standard Webhooks), no API secret
     assert {str(security) for security in secured.values()} == {str([{"PortOne": []}])}
@@ -193,6 +224,9 @@ def test_every_operation_has_an_area_tag(schema):
     assert tags[("get", "/platform/partner-settlements")] == ["정산 내역"]
     assert tags[("get", "/platform/transfer-summaries/sheet-file")] == ["정산건"]
     assert tags[("post", "/webhooks/portone")] == ["웹훅"]
+    assert tags[("post", "/platform/bulk-payouts/{id}/start")] == ["지급"]
+    assert tags[("get", "/platform/payout-account")] == ["지급"]
+    assert tags[("get", "/platform/account-transfers")] == ["지급"]
     # The document lists the tags in use, in TAGS order, each with its description.
     assert [t["name"] for t in schema["tags"]] == [
         n for n in names if n in {t[0] for t in tags.values()}
@@ -234,7 +268,7 @@ def test_every_documented_sdk_call_exists_in_the_pinned_sdk(schema):
         for _p, _m, operation in _operations(schema)
         if "x-portone-sdk-method" in operation
     ]
-    assert len(calls) == 62
+    assert len(calls) == 66
     for call in calls:
         target = client
         for attribute in call.split(".")[1:]:
