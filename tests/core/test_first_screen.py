@@ -168,7 +168,7 @@ def test_the_sdk_against_the_live_server_raises_its_typed_errors(settings, porto
     # An SDK call we do not serve: Django's own 404 (HTML with DEBUG on) reaches the SDK as JSON,
     # so it raises its typed fallback instead of a JSONDecodeError.
     with pytest.raises(UnknownError):
-        portone.platform.payout.get_platform_payouts()
+        portone.platform.company.get_b2b_business_infos(brn_list=["1208147521"])
     stranger = PortOneClient(secret="sk_wrong", base_url=live_server.url).platform.partner
     with pytest.raises(UnauthorizedError):
         stranger.get_platform_partners()
