@@ -347,3 +347,17 @@ PAYOUT_RECOVERY_AFTER_SECONDS = env_int("PAYOUT_RECOVERY_AFTER_SECONDS", 120)
 # Maker-checker: a bulk payout above this total starts only after another person approves it.
 PAYOUT_APPROVAL_THRESHOLD = env_int("PAYOUT_APPROVAL_THRESHOLD", 10_000_000)
 PAYOUT_TEST_OPENING_BALANCE = 1_000_000_000  # the test-mode ledger's opening deposit (KRW)
+# Settlement statements (정산 내역서, docs/payouts.md#settlement-statements): the PDF e-mailed to a
+# partner after a payout succeeds. STATEMENT_TEMPLATE names a Django template that replaces ours;
+# the logo is a file path (PNG, JPEG or SVG) embedded in the PDF.
+STATEMENT_COMPANY_NAME = env_str("STATEMENT_COMPANY_NAME", "파트너 정산")
+STATEMENT_COMPANY_LOGO = env_str("STATEMENT_COMPANY_LOGO", "")
+STATEMENT_TEMPLATE = env_str("STATEMENT_TEMPLATE", "payouts/statement.html")
+STATEMENT_FROM_EMAIL = env_str("STATEMENT_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+STATEMENT_MAX_TRANSFER_LINES = env_int("STATEMENT_MAX_TRANSFER_LINES", 300)  # per settlement
+# WeasyPrint logs every layout step at INFO ("Step 5 - Creating layout"): warnings only.
+LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}
+# WeasyPrint keeps ~0.25 MB per rendered PDF in the worker (measured, bench/statements.py): a worker
+# past this resident size is replaced after its task (django-q2's max_rss, in KB), so statement
+# sending runs in bounded memory whatever `recycle` says.
+Q_CLUSTER.setdefault("max_rss", env_int("Q_MAX_RSS_KB", 358_400))
