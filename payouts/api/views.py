@@ -4,9 +4,9 @@ output (payouts.api.outputs).
 * The SDK's: complete-payout (PayoutClient.complete_platform_payout_by_partner_settlement_ids)
   and the reads get_platform_bulk_payouts, get_platform_payouts,
   get_platform_account_transfers, get_platform_bulk_account_transfers.
-* Ours, in the same wire style (docs/api.md#payouts-our-extension): bulk-payout creation, read, start,
-  approve, cancel, stop; the payout account and its deposits. The actor of a write is the API
-  secret (`request.user`, core.api.auth), so maker-checker needs a second secret.
+* Ours, in the same wire style (docs/api.md#payouts-our-extension): bulk-payout creation, read,
+  start, approve, cancel, stop; the payout account and its deposits. The actor of a write is the
+  API secret (`request.user`, core.api.auth), so maker-checker needs a second secret.
 """
 
 from __future__ import annotations

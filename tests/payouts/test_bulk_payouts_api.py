@@ -1,7 +1,7 @@
-"""Our extension of the Platform API (docs/api.md#payouts-our-extension) through the DRF test client: bulk-payout
-creation, read, start (now and scheduled), approve, cancel, stop; the payout account and its
-deposits. Every error type with its status; Idempotency-Key; test-mode separation. The ledger
-invariant is asserted after every test (tests/payouts/conftest.py)."""
+"""Our extension of the Platform API (docs/api.md#payouts-our-extension) through the DRF test
+client: bulk-payout creation, read, start (now and scheduled), approve, cancel, stop; the payout
+account and its deposits. Every error type with its status; Idempotency-Key; test-mode
+separation. The ledger invariant is asserted after every test (tests/payouts/conftest.py)."""
 
 from __future__ import annotations
 
