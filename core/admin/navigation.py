@@ -194,6 +194,24 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 "payouts.view_bulkpayout",
             ),
             Entry(_("지급"), "payments", _cl("payouts", "payout"), "payouts.view_payout"),
+            Entry(
+                _("일괄 지급 만들기"),
+                "add_card",
+                "admin:payouts_bulkpayout_create",
+                "payouts.add_bulkpayout",
+            ),
+            Entry(
+                _("지급 계좌·원장"),
+                "account_balance",
+                _cl("payouts", "accounttransfer"),
+                "payouts.view_accounttransfer",
+            ),
+            Entry(
+                _("입금 등록"),
+                "savings",
+                "admin:payouts_accounttransfer_deposit",
+                "payouts.add_accounttransfer",
+            ),
         ),
     ),
     (

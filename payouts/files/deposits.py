@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from core.files.cells import parse_datetime, parse_int
 from core.files.columns import Column, Columns
 from core.files.rows import RowError
-from core.files.sheets import FileError, read_table
+from core.files.sheets import FileError, Table, read_table
 from payouts.models import AccountTransfer
 from payouts.services.ledger import DepositInput, deposits_record
 
@@ -41,6 +41,11 @@ def parse_deposits(data: bytes, filename: str = "") -> tuple[list[DepositInput],
         table = read_table(data, filename)
     except FileError as exc:
         return [], [RowError(0, "", str(exc))]
+    return parse_table(table)
+
+
+def parse_table(table: Table) -> tuple[list[DepositInput], list[RowError]]:
+    """The rows of a file already read (the admin's upload page reads it first)."""
     layout, errors = COLUMNS.match(table.headers)
     if errors:
         return [], errors

@@ -1,0 +1,22 @@
+"""The payouts back office (docs/admin.md#payouts): bulk payouts with their create page and
+buttons (`bulk_payouts`, `create`), payouts (`payouts`), the payout account's ledger and
+deposits (`ledger`), two actions on the partner-settlement list (`settlement_actions`) and the
+home cards (`home`). Registered here."""
+
+from django.contrib import admin
+
+from payouts.admin import (
+    home,  # noqa: F401 - registers the home cards
+    settlement_actions,
+)
+from payouts.admin.bulk_payouts import BulkPayoutAdmin
+from payouts.admin.ledger import AccountTransferAdmin
+from payouts.admin.payouts import PayoutAdmin
+from payouts.models import AccountTransfer, BulkPayout, Payout
+
+admin.site.register(BulkPayout, BulkPayoutAdmin)
+admin.site.register(Payout, PayoutAdmin)
+admin.site.register(AccountTransfer, AccountTransferAdmin)
+settlement_actions.install()
+
+__all__ = ["AccountTransferAdmin", "BulkPayoutAdmin", "PayoutAdmin"]
