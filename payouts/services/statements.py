@@ -263,12 +263,12 @@ def _prepare(pks: Sequence[int], *, from_statuses: Sequence[str]) -> list[int]:
     Payout.objects.filter(pk__in=pks, settlement_statement_status__in=from_statuses).update(
         settlement_statement_status=Status.SEND_PREPARED, updated_at=now
     )
-    for pk in Payout.objects.filter(pk__in=pks, settlement_statement_id__isnull=True).values_list(
-        "pk", flat=True
-    ):
-        Payout.objects.filter(pk=pk, settlement_statement_id__isnull=True).update(
-            settlement_statement_id=new_public_id()
-        )
+    unnumbered = list(
+        Payout.objects.filter(pk__in=pks, settlement_statement_id__isnull=True).only("pk")
+    )
+    for payout in unnumbered:
+        payout.settlement_statement_id = new_public_id()
+    Payout.objects.bulk_update(unnumbered, ["settlement_statement_id"], batch_size=1_000)
     return list(
         Payout.objects.filter(pk__in=pks, settlement_statement_status=Status.SEND_PREPARED)
         .order_by("pk")
