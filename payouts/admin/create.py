@@ -24,15 +24,15 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from core.admin.display import won
+from core.admin.display import won, won_text
 from core.errors import DomainError
 from partners.models import Partner, PartnerTag, PartnerType
-from payouts.admin.common import actor
+from payouts.admin.common import actor, bank_label
 from payouts.models import PayoutMethod
 from payouts.services.bulk_payouts import bulk_payout_create, bulk_payout_preview
 from payouts.services.selection import Selection
 from policies.models import Contract
-from settlements.admin.common import partner_warnings
+from settlements.admin.common import amount_text, partner_warnings
 from settlements.models import PAYABLE_SETTLEMENT_STATUSES, PartnerSettlementStatus
 from settlements.selectors.partner_settlements import PartnerSettlementFilter, partner_settlements
 
@@ -162,6 +162,7 @@ def _preview_context(preview) -> dict[str, Any]:
             {
                 "line": line,
                 "type_label": PartnerType(line.partner_type).label,
+                "bank": bank_label(line.bank),
                 "warnings": partner_warnings(partner) if partner else [],
                 "net": won(line.net_settlement, currency=c),
                 "supply": won(a.supply_amount, currency=c),
@@ -176,6 +177,8 @@ def _preview_context(preview) -> dict[str, Any]:
         {
             "total": t,
             "settlement": won(t.settlement_amount, currency=t.currency),
+            "settlement_text": amount_text(t.settlement_amount, t.currency),
+            "amount_text": amount_text(t.amount, t.currency),
             "supply": won(t.supply_amount, currency=t.currency),
             "vat": won(t.vat_amount, currency=t.currency),
             "tax_free": won(t.tax_free_amount, currency=t.currency),
@@ -192,10 +195,10 @@ def _preview_context(preview) -> dict[str, Any]:
         "lines_more": max(0, len(preview.lines) - PREVIEW_ROWS),
         "totals": totals,
         "krw_total": krw.amount if krw else 0,
-        "balance": won(preview.balance.balance),
-        "reserved": won(preview.balance.reserved),
-        "available": won(preview.balance.available),
-        "recommended_deposit": won(preview.recommended_deposit),
+        "balance": won_text(preview.balance.balance),
+        "reserved": won_text(preview.balance.reserved),
+        "available": won_text(preview.balance.available),
+        "recommended_deposit": won_text(preview.recommended_deposit),
     }
 
 

@@ -20,7 +20,7 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFil
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from core.admin.base import ModelAdmin
-from core.admin.display import badge, truncated, won
+from core.admin.display import badge, truncated, won, won_text
 from core.admin.exports import Column
 from core.admin.uploads import Checked, Done, FileRefused, SheetUpload, mode_label
 from core.errors import DomainError
@@ -52,9 +52,9 @@ def balance_cards() -> list[dict]:
             {
                 "mode": "테스트" if is_for_test else "운영",
                 "key": "test" if is_for_test else "live",
-                "balance": won(b.balance),
-                "reserved": won(b.reserved),
-                "available": won(b.available),
+                "balance": won_text(b.balance),
+                "reserved": won_text(b.reserved),
+                "available": won_text(b.available),
                 "available_amount": b.available,
             }
         )

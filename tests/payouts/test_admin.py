@@ -73,7 +73,7 @@ def test_create_page_previews_withholding_totals_and_the_deposit_then_creates(
     client, admin_user, make_world
 ):
     PlatformSetting.objects.update_or_create(is_for_test=False, defaults={"deduct_wht": True})
-    world = make_world(
+    make_world(
         {"프리랜서": {"amount": 1_000_000, **WHT}, "상점": {"amount": 550_000}}, is_for_test=False
     )
     client.force_login(admin_user)
@@ -99,7 +99,7 @@ def test_create_page_previews_withholding_totals_and_the_deposit_then_creates(
     ledger.deposit_record(is_for_test=False, amount=1_000_000, depositor_name="플랫폼")
     response = client.get(url, {"mode": "live"})
     assert response.context["preview"].recommended_deposit == 517_000
-    assert response.context["available"] == ledger_won(1_000_000)
+    assert response.context["available"] == "1,000,000원"
 
     form = {
         "mode": "live",
@@ -118,12 +118,6 @@ def test_create_page_previews_withholding_totals_and_the_deposit_then_creates(
     )
     assert bulk.creator_id == f"user:{admin_user.pk}"
     assert set(PartnerSettlement.objects.values_list("status", flat=True)) == {"CONFIRMED"}
-
-
-def ledger_won(amount: int) -> str:
-    from core.admin.display import won
-
-    return won(amount)
 
 
 def test_create_filters_by_partner_type_and_refuses_a_changed_selection(
@@ -363,7 +357,9 @@ def test_bulk_transfer_file_and_result_import(client, admin_user, django_user_mo
     assert set(bulk.payouts.values_list("status", flat=True)) == {PayoutStatus.PROCESSING}
 
     good = _upload(
-        "계좌번호,금액,결과,사유\n110-222-333401,10000,성공,\n110222333402,20000,실패,예금주 불일치\n"
+        "계좌번호,금액,결과,사유\n"
+        "110-222-333401,10000,성공,\n"
+        "110222333402,20000,실패,예금주 불일치\n"
     )
     response = client.post(action_url(bulk, "results"), {"file": good}, follow=True)
     assert any("성공 1건, 실패 1건" in m for m in messages_of(response))
@@ -437,7 +433,11 @@ def test_ledger_lists_balance_after_and_deposits_by_hand_and_file(
     assert response.status_code == 200 and response.context["form"].errors["amount"]
 
     upload_url = reverse("admin:payouts_deposit_upload")
-    data = "거래일시,입금액,입금자명,메모\n2026-03-10 09:00,200000,플랫폼,2차\n2026-03-10 10:00,300000,플랫폼,\n"
+    data = (
+        "거래일시,입금액,입금자명,메모\n"
+        "2026-03-10 09:00,200000,플랫폼,2차\n"
+        "2026-03-10 10:00,300000,플랫폼,\n"
+    )
     response = client.post(upload_url, {"file": _upload(data, "deposits.csv"), "mode": "live"})
     assert response.status_code == 200 and response.context["deposit_total"] == 500_000
     response = client.post(
