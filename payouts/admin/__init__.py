@@ -1,4 +1,4 @@
-"""The payouts back office (docs/admin.md#payouts): bulk payouts with their create page and
+"""The payouts back office (docs/payouts.md#bulk-payouts): bulk payouts with their create page and
 buttons (`bulk_payouts`, `create`), payouts (`payouts`), the payout account's ledger and
 deposits (`ledger`), two actions on the partner-settlement list (`settlement_actions`) and the
 home cards (`home`). Registered here."""
