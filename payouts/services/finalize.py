@@ -14,6 +14,7 @@ from payouts.models import (
     PayoutSettlement,
     PayoutStatus,
 )
+from payouts.services.statements import statement_after_success
 from settlements.services.gather import record_history
 
 OPEN_PAYOUT_STATUSES = (
@@ -44,6 +45,10 @@ def bulk_payout_finalize(bulk_pk: int) -> str:
         payout__bulk_payout_id=bulk_pk, payout__status=PayoutStatus.SUCCEEDED
     ).values_list("partner_settlement_id", flat=True)
     record_history(list(paid), f"bulkPayout:{bulk.public_id}:paid"[:100])
+    # 정산 내역서 of the succeeded payouts: SEND_PREPARED now, e-mailed by django-q2 after commit
+    statement_after_success(
+        bulk.payouts.filter(status=PayoutStatus.SUCCEEDED).values_list("pk", flat=True)
+    )
     BulkPayout.objects.filter(pk=bulk_pk).update(
         status=BulkPayoutStatus.COMPLETED, status_updated_at=now, completed_at=now, updated_at=now
     )

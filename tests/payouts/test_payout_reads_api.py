@@ -208,7 +208,8 @@ def test_get_platform_payouts_with_every_filter_and_the_counts(portone, flow):
         "홍길동",
     )
     assert wht.withdrawal_memo == "플랫폼정산"
-    assert wht.settlement_statement.status == "UNSENT"
+    # completed: its 정산 내역서 is prepared; the django-q2 worker (not running here) sends it
+    assert wht.settlement_statement.status == "SEND_PREPARED"
     assert wht.tax_invoice_status == "NONE"
     business = by_name["가나다 상사"]
     assert (business.amount, business.supply_amount, business.vat_amount) == (
@@ -247,7 +248,9 @@ def test_get_platform_payouts_with_every_filter_and_the_counts(portone, flow):
     assert names(partner_types=["BUSINESS"]) == {"가나다 상사", "오류 계좌"}
     assert names(partner_types=["NON_WHT_PAYER"]) == {"수기 정산"}
     assert names(partner_taxation_types=["NORMAL"]) == {"가나다 상사", "오류 계좌"}
-    assert names(settlement_statement_statuses=["UNSENT"]) == everyone
+    # statements: prepared for the succeeded payouts when the bulk payout completed
+    assert names(settlement_statement_statuses=["UNSENT"]) == {"오류 계좌"}
+    assert names(settlement_statement_statuses=["SEND_PREPARED"]) == everyone - {"오류 계좌"}
     assert names(settlement_statement_statuses=["SENT"]) == set()
     assert names(Criteria(payout_id=wht.id)) == {"프리랜서"}
     assert names(Criteria(bulk_payout_id="other")) == set()

@@ -449,3 +449,41 @@ def test_a_task_handed_out_twice_sends_once(business_payout, django_capture_on_c
     pk = business_payout.pk
     assert statements.statements_send([pk, pk]) == {"SENT": 1, "SKIPPED": 1}
     assert len(mail.outbox) == 1
+
+
+# --- Through the payouts core -------------------------------------------------------------------
+
+
+def test_a_bulk_payout_run_to_completed_mails_the_succeeded_statements(
+    make_world, django_capture_on_commit_callbacks
+):
+    """create → start → run (sandbox bank): finalize prepares the statements of the succeeded
+    payouts; the failed one (account ending in 9) gets none."""
+    from payouts.services import bulk_payouts as bp
+    from payouts.services.bulk_payouts import Actor
+    from payouts.services.runner import bulk_payout_run
+    from payouts.services.selection import Selection
+
+    world = make_world(
+        {
+            "성공": {"amount": 100_000, "contact_email": "ok@example.com"},
+            "실패": {"amount": 2_000, "account_number": "1101234569"},
+        }
+    )
+    actor = Actor("user:1", "alice")
+    bulk = bp.bulk_payout_create(
+        selection=Selection.of_ids(world.ids("성공", "실패"), is_for_test=True),
+        name="3월 정산",
+        actor=actor,
+    )
+    bp.bulk_payout_start(public_id=bulk.public_id, is_for_test=True, actor=actor)
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk_payout_run(bulk.pk)
+
+    ok, failed = bulk.payouts.get(partner_name="성공"), bulk.payouts.get(partner_name="실패")
+    assert (ok.status, ok.settlement_statement_status) == ("SUCCEEDED", S.SENT)
+    assert (failed.status, failed.settlement_statement_status) == ("FAILED", S.UNSENT)
+    (message,) = mail.outbox
+    assert message.to == ["ok@example.com"]
+    text = pdf_text(message.attachments[0][1])
+    assert "100,000원" in text and "성공 (사업자)" in text
