@@ -23,6 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
@@ -338,8 +339,8 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
 
     @display(description=_("파트너"), ordering="name")
     def name_cell(self, obj):
-        test = format_html(' <span class="muted">[테스트]</span>') if obj.is_for_test else ""
-        archived = format_html(' <span class="muted">[보관]</span>') if obj.is_archived else ""
+        test = mark_safe(' <span class="muted">[테스트]</span>') if obj.is_for_test else ""
+        archived = mark_safe(' <span class="muted">[보관]</span>') if obj.is_archived else ""
         status = ""
         if obj.status != PartnerStatus.APPROVED:  # 승인 완료 is the rule: only exceptions show
             status = format_html(
@@ -476,7 +477,7 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
             return "-"
         labels = dict(UserDefinedProperty.objects.values_list("key", "label"))
         return format_html_join(
-            format_html("<br>"), "{}: {}", ((labels.get(k, k), v) for k, v in values.items())
+            mark_safe("<br>"), "{}: {}", ((labels.get(k, k), v) for k, v in values.items())
         )
 
     @display(description=_("버전 이력"))

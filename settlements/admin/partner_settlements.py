@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
@@ -183,7 +184,7 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
 
     @admin.display(description=_("아이디"), ordering="public_id")
     def public_id_cell(self, obj):
-        test = format_html(' <span class="muted">테스트</span>') if obj.is_for_test else ""
+        test = mark_safe(' <span class="muted">테스트</span>') if obj.is_for_test else ""
         return format_html("{}{}", truncated(obj.public_id, "11rem"), test)
 
     public_id_cell.export = lambda obj: obj.public_id

@@ -9,6 +9,7 @@ settlements.services.
 
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter, RangeDateTimeFilter
 
@@ -89,7 +90,7 @@ class PaymentAdmin(ListTotalsMixin, ModelAdmin):
 
     @admin.display(description=_("결제 아이디"), ordering="public_id")
     def public_id_cell(self, obj):
-        test = format_html(' <span class="muted">테스트</span>') if obj.is_for_test else ""
+        test = mark_safe(' <span class="muted">테스트</span>') if obj.is_for_test else ""
         return format_html("{}{}", truncated(obj.public_id, "14rem"), test)
 
     public_id_cell.export = lambda obj: obj.public_id
