@@ -25,13 +25,20 @@ the ledger balance = balance before + deposit − total paid − fees, `assert_l
 
 The reference: the rows are put back as the start left them (raw UPDATEs, then VACUUM ANALYZE on
 PostgreSQL so it does not pay for the run's dead tuples; not timed), and a bare loop of DB-API
-`cursor.execute` calls — no ORM, no Django cursor wrapper, ids read once up front — sends the
-writes the runner sends per payout, in the same four transactions: (1) payout PROCESSING,
-withdrawal PROCESSING, settlements IN_PAYOUT; (2) withdrawal sent (attempt + 1); (3) payout sent;
-(4) withdrawal SUCCEEDED, account balance − amount (RETURNING), withdrawal balance_after, payout
-SUCCEEDED, settlements PAID_OUT; then the finalize's writes once (bulk payout, bank batch,
-one INSERT ... SELECT of the settlements' history rows). The bank call is left out (the sandbox
-at zero latency answers from memory in microseconds). The balance it took is given back after.
+`cursor.execute` calls — no ORM, no Django cursor wrapper — sends the writes the runner sends,
+batch by batch (PAYOUT_RUN_BATCH payouts), in the same transactions: (1) claim: the queued ids
+(FOR UPDATE SKIP LOCKED), payouts PROCESSING and sent, withdrawals PROCESSING and sent,
+settlements IN_PAYOUT, the withdrawals read; (2) the stop check before each send; (3) record:
+the withdrawals still in flight locked, the balance − the batch total (RETURNING), withdrawals
+SUCCEEDED, their running balance_after (one UPDATE ... FROM unnest), payouts SUCCEEDED,
+settlements PAID_OUT; then the finalize's writes once (bulk payout, bank batch, one INSERT ...
+SELECT of the settlements' history rows). The bank call is left out (the sandbox at zero
+latency answers from memory in microseconds). The balance it took is given back after.
+
+Measured 2026-12-02 (PostgreSQL 15, 2 cores, idle): 10,000 payouts in 25.6 s from creation to
+COMPLETED (create 6.5 s, start 5.0 s, run 14.2 s); the run phase 2.5x the bare loop (5.6 s),
+1.16 statements per payout. Before batching (one payout per transaction): 222 s, 14 statements
+per payout.
 
 Everything lives in the test namespace under a fresh prefix and is deleted afterwards with raw
 DELETEs (the ORM's delete would write a history row per object), the bench's ledger entries
@@ -325,27 +332,70 @@ def history_insert_sql() -> tuple[str, list[str]]:
     ), extra
 
 
-def _reference_loop(rows, cur, s: dict[str, str], begin: str, stamp, account_pk: int) -> int:
+def _reference_loop(
+    bulk_pk: int, cur, s: dict[str, str], begin: str, stamp, account_pk: int, kinds, sqlite: bool
+) -> int:
+    """The runner's transactions per batch of PAYOUT_RUN_BATCH payouts: (1) claim and mark
+    sent: payouts, withdrawals, settlements IN_PAYOUT, the withdrawals read; (2) before each
+    send, the stop check; (3) record: lock the withdrawals still in flight, the balance − the
+    batch total (RETURNING), the withdrawals SUCCEEDED, their running balance_after, the payouts
+    SUCCEEDED, the settlements PAID_OUT."""
+
+    def run(key: str, params, n: int | None = None, **fmt) -> None:
+        sql = s[key]
+        if n is not None:
+            sql = sql.replace("{ids}", ", ".join(["%s"] * n))
+        for k, v in fmt.items():
+            sql = sql.replace("{" + k + "}", v)
+        cur.execute(sql_of(sql), params)
+        kinds[sql.lstrip().split(None, 1)[0].upper()] += 1
+
+    size = max(1, int(getattr(settings, "PAYOUT_RUN_BATCH", 100)))
     taken = 0
-    for payout_pk, w_pk, amount in rows:
+    while True:
         now = stamp()
         cur.execute(begin)
-        cur.execute(s["claim_payout"], (now, now, payout_pk))
-        cur.execute(s["claim_transfer"], (now, now, w_pk))
-        cur.execute(s["follow"], ("IN_PAYOUT", now, now, payout_pk, True))
+        run("claim", [bulk_pk, size])
+        pks = [r[0] for r in cur.fetchall()]
+        if not pks:
+            cur.execute("COMMIT")
+            kinds["BEGIN/COMMIT"] += 2
+            return taken
+        n = len(pks)
+        run("claim_payout", [now, now, now, *pks], n)
+        run("claim_transfer", [now, now, now, *pks, False], n)
+        run("follow", ["IN_PAYOUT", now, now, *pks, True], n)
+        run("withdrawals", [*pks, False], n)
+        rows = cur.fetchall()
         cur.execute("COMMIT")
-        cur.execute(s["sent_transfer"], (now, now, now, w_pk))
-        cur.execute(s["sent_payout"], (now, payout_pk))
+        for _ in rows:  # the bank call itself is left out (zero latency: microseconds)
+            run("stopped", [bulk_pk])
+            cur.fetchall()
+        now = stamp()
         cur.execute(begin)
-        cur.execute(s["ok_transfer"], (now, now, now, w_pk))
-        cur.execute(s["balance"], (amount, account_pk))
-        (balance,) = cur.fetchone()
-        cur.execute(s["balance_after"], (balance, w_pk))
-        cur.execute(s["ok_payout"], (now, now, payout_pk))
-        cur.execute(s["follow"], ("PAID_OUT", now, now, payout_pk, True))
+        w_pks = [r[0] for r in rows]
+        run("pending", w_pks, n)
+        cur.fetchall()
+        total = sum(r[1] for r in rows)
+        run("balance", [total, account_pk])
+        (running,) = cur.fetchone()
+        running += total
+        after = []
+        for _, amount in rows:
+            running -= amount
+            after.append(running)
+        run("ok_transfer", [now, now, now, *w_pks], n)
+        if sqlite:
+            whens = " ".join(["WHEN %s THEN %s"] * n)
+            params = [x for pair in zip(w_pks, after, strict=True) for x in pair]
+            run("balance_after", [*params, *w_pks], n, whens=whens)
+        else:
+            run("balance_after", [w_pks, after])
+        run("ok_payout", [now, now, *pks], n)
+        run("follow", ["PAID_OUT", now, now, *pks, True], n)
         cur.execute("COMMIT")
-        taken += amount
-    return taken
+        kinds["BEGIN/COMMIT"] += 4
+        taken += total
 
 
 def reference_run(bulk: BulkPayout, account_pk: int) -> tuple[float, Counter[str], int]:
@@ -357,30 +407,35 @@ def reference_run(bulk: BulkPayout, account_pk: int) -> tuple[float, Counter[str
     sqlite = connection.vendor == "sqlite"
     begin = "BEGIN IMMEDIATE" if sqlite else "BEGIN"
     pending = "('PREPARED', 'SCHEDULED', 'PROCESSING', 'ASYNC_PROCESSING')"
-    follow = (
-        f"UPDATE {T_SETTLEMENT} SET status = %s, status_updated_at = %s, updated_at = %s "
-        f"WHERE id IN (SELECT partner_settlement_id FROM {T_LINK} WHERE payout_id = %s "
-        "AND active = %s)"
-    )
     s = {
+        "claim": f"SELECT id FROM {T_PAYOUT} WHERE bulk_payout_id = %s "
+        "AND status IN ('CONFIRMED', 'SCHEDULED') ORDER BY id LIMIT %s"
+        + ("" if sqlite else " FOR UPDATE SKIP LOCKED"),
         "claim_payout": f"UPDATE {T_PAYOUT} SET status = 'PROCESSING', status_updated_at = %s, "
-        "updated_at = %s WHERE id = %s AND status IN ('CONFIRMED', 'SCHEDULED')",
+        "updated_at = %s, attempt_count = attempt_count + 1, sent_at = %s WHERE id IN ({ids})",
         "claim_transfer": f"UPDATE {T_TRANSFER} SET status = 'PROCESSING', status_updated_at = %s, "
-        "updated_at = %s WHERE id = %s AND status IN ('PREPARED', 'SCHEDULED')",
-        "follow": follow,
-        "sent_transfer": f"UPDATE {T_TRANSFER} SET status = 'PROCESSING', status_updated_at = %s, "
-        f"updated_at = %s, attempt_count = attempt_count + 1, sent_at = %s WHERE id = %s "
-        f"AND status IN {pending}",
-        "sent_payout": f"UPDATE {T_PAYOUT} SET attempt_count = attempt_count + 1, sent_at = %s "
-        "WHERE id = %s",
-        "ok_transfer": f"UPDATE {T_TRANSFER} SET status = 'SUCCEEDED', status_updated_at = %s, "
-        f"traded_at = %s, updated_at = %s WHERE id = %s AND status IN {pending}",
+        "updated_at = %s, attempt_count = attempt_count + 1, sent_at = %s "
+        "WHERE payout_id IN ({ids}) AND is_fee = %s AND status IN ('PREPARED', 'SCHEDULED')",
+        "follow": f"UPDATE {T_SETTLEMENT} SET status = %s, status_updated_at = %s, "
+        f"updated_at = %s WHERE id IN (SELECT partner_settlement_id FROM {T_LINK} "
+        "WHERE payout_id IN ({ids}) AND active = %s)",
+        "withdrawals": f"SELECT id, amount FROM {T_TRANSFER} WHERE payout_id IN ({{ids}}) "
+        "AND is_fee = %s ORDER BY payout_id",
+        "stopped": f"SELECT 1 FROM {T_BULK} WHERE id = %s AND stopped_at IS NOT NULL",
+        "pending": f"SELECT id FROM {T_TRANSFER} WHERE id IN ({{ids}}) AND status IN {pending}"
+        + ("" if sqlite else " FOR UPDATE"),
         "balance": f"UPDATE {T_ACCOUNT} SET balance = balance - %s WHERE id = %s RETURNING balance",
-        "balance_after": f"UPDATE {T_TRANSFER} SET balance_after = %s WHERE id = %s",
+        "ok_transfer": f"UPDATE {T_TRANSFER} SET status = 'SUCCEEDED', status_updated_at = %s, "
+        "traded_at = %s, updated_at = %s WHERE id IN ({ids})",
+        "balance_after": (
+            f"UPDATE {T_TRANSFER} SET balance_after = CASE id {{whens}} END WHERE id IN ({{ids}})"
+            if sqlite
+            else f"UPDATE {T_TRANSFER} AS t SET balance_after = v.value "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, value) WHERE t.id = v.id"
+        ),
         "ok_payout": f"UPDATE {T_PAYOUT} SET status = 'SUCCEEDED', status_updated_at = %s, "
-        "fail_reason = NULL, updated_at = %s WHERE id = %s",
+        "fail_reason = NULL, updated_at = %s WHERE id IN ({ids})",
     }
-    s = {k: sql_of(v) for k, v in s.items()}
     history_sql, extra = history_insert_sql()
     kinds: Counter[str] = Counter()
 
@@ -388,23 +443,14 @@ def reference_run(bulk: BulkPayout, account_pk: int) -> tuple[float, Counter[str
         now = datetime.now(UTC)
         return now.replace(tzinfo=None).isoformat(" ") if sqlite else now
 
-    cur.execute(
-        sql_of(
-            f"SELECT p.id, w.id, w.amount FROM {T_PAYOUT} p JOIN {T_TRANSFER} w "
-            "ON w.payout_id = p.id AND w.is_fee = %s WHERE p.bulk_payout_id = %s ORDER BY p.id"
-        ),
-        [False, bulk.pk],
-    )
-    rows = cur.fetchall()
     taken = 0
     started = time.perf_counter()
     try:
-        taken = _reference_loop(rows, cur, s, begin, stamp, account_pk)
+        taken = _reference_loop(bulk.pk, cur, s, begin, stamp, account_pk, kinds, sqlite)
     except BaseException:
         if connection.vendor == "postgresql" or raw.in_transaction:
             cur.execute("ROLLBACK")
         raise
-    kinds.update({"UPDATE": 10 * len(rows), "BEGIN/COMMIT": 4 * len(rows)})
     # the finalize, once
     now = stamp()
     cur.execute(begin)

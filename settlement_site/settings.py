@@ -344,6 +344,8 @@ PAYOUT_BANK_FEE = env_int("PAYOUT_BANK_FEE", 0)  # won per succeeded transfer, i
 PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 3)  # sends of a temporarily refused transfer
 PAYOUT_RETRY_BACKOFF_MS = env_int("PAYOUT_RETRY_BACKOFF_MS", 500)  # doubled after each attempt
 PAYOUT_RECOVERY_AFTER_SECONDS = env_int("PAYOUT_RECOVERY_AFTER_SECONDS", 120)
+PAYOUT_RUN_BATCH = env_int("PAYOUT_RUN_BATCH", 100)  # payouts claimed, sent, recorded together
+PAYOUT_RUN_BATCH_SECONDS = env_int("PAYOUT_RUN_BATCH_SECONDS", 5)  # smaller batches on a slow bank
 # Maker-checker: a bulk payout above this total starts only after another person approves it.
 PAYOUT_APPROVAL_THRESHOLD = env_int("PAYOUT_APPROVAL_THRESHOLD", 10_000_000)
 PAYOUT_TEST_OPENING_BALANCE = 1_000_000_000  # the test-mode ledger's opening deposit (KRW)

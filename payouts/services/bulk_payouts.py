@@ -13,6 +13,7 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -614,6 +615,33 @@ def _release(bulk: BulkPayout, payout_pks: list[int], status: str, now: datetime
     settlement_pks = give_back(payout_pks)
     reason = "일괄 지급 취소" if status == PayoutStatus.CANCELLED else "일괄 지급 중단"
     record_history(settlement_pks, f"{reason}:{bulk.public_id}"[:100])
+
+
+@transaction.atomic
+def bulk_payout_stop_unsent(bulk_pk: int, payout_pks: list[int]) -> None:
+    """The runner's half of 중단: payouts it had claimed (PROCESSING, marked sent) but not yet
+    handed to the bank when the stop came. Never sent, so they end like the queued ones:
+    STOPPED, their settlements given back, the reservation freed."""
+    bulk = BulkPayout.objects.select_for_update().get(pk=bulk_pk)
+    lock_partner_settlements()
+    now = timezone.now()
+    mine = {
+        "payout_id__in": payout_pks,
+        "is_fee": False,
+        "status": AccountTransferStatus.PROCESSING,
+    }
+    AccountTransfer.objects.filter(**mine).update(
+        status=AccountTransferStatus.PREPARED,
+        attempt_count=F("attempt_count") - 1,
+        sent_at=None,
+        status_updated_at=now,
+        updated_at=now,
+    )
+    Payout.objects.filter(pk__in=payout_pks, status=PayoutStatus.PROCESSING).update(
+        attempt_count=F("attempt_count") - 1, sent_at=None
+    )
+    _release(bulk, payout_pks, PayoutStatus.STOPPED, now)
+    bulk_payout_finalize(bulk.pk)
 
 
 @transaction.atomic

@@ -13,6 +13,13 @@ Per payout:
    UNKNOWN (time-out, 5xx) is never retried blindly: ASYNC_PROCESSING, then inquire.
 A worker killed anywhere leaves the payout PROCESSING with its withdrawal in flight;
 `payouts_recover` finds those and asks the bank (step 2), so the key is never sent twice.
+
+`bulk_payout_run` does steps 1–3 a batch at a time (`_claim_batch`, `_record_many`): one
+transaction claims up to PAYOUT_RUN_BATCH payouts and marks them sent, they are sent one by one,
+and the final answers are recorded in one transaction with one statement per table. The batch
+shrinks to about PAYOUT_RUN_BATCH_SECONDS of bank calls when the bank is slow, so the progress
+moves and a claimed batch never lies unsent longer than the recovery waits. Answers that are not
+final (RETRY, UNKNOWN) take the per-payout path (`payout_send`), which asks before it sends.
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.bulk_sql import set_integers
 from payouts.models import (
     IN_FLIGHT_TRANSFER_STATUSES,
     PENDING_TRANSFER_STATUSES,
@@ -49,6 +57,7 @@ from payouts.providers.bank import (
     get_bank_client,
 )
 from payouts.services import ledger
+from payouts.services.bulk_payouts import bulk_payout_stop_unsent
 from payouts.services.finalize import bulk_payout_finalize
 from payouts.services.transitions import follow
 
@@ -64,9 +73,26 @@ class RunReport:
     status: str = ""
     outcomes: dict[str, str] = field(default_factory=dict)  # payout public id -> outcome
 
+    def count(self, outcome: Outcome) -> None:
+        self.sent += 1
+        if outcome is Outcome.SUCCEEDED:
+            self.succeeded += 1
+        elif outcome is Outcome.FAILED:
+            self.failed += 1
+        else:
+            self.unknown += 1
+
 
 def _max_attempts() -> int:
     return max(1, int(getattr(settings, "PAYOUT_MAX_ATTEMPTS", 3)))
+
+
+def _batch_size() -> int:
+    return max(1, int(getattr(settings, "PAYOUT_RUN_BATCH", 100)))
+
+
+def _batch_seconds() -> float:
+    return max(0.1, float(getattr(settings, "PAYOUT_RUN_BATCH_SECONDS", 5)))
 
 
 def _backoff(attempt: int) -> None:
@@ -121,6 +147,47 @@ def _claim_next(bulk_pk: int) -> int | None:
         return payout_pk
 
 
+QUEUED_PAYOUT_STATUSES = (PayoutStatus.CONFIRMED, PayoutStatus.SCHEDULED)
+
+
+@transaction.atomic
+def _claim_batch(bulk_pk: int, size: int) -> list[AccountTransfer]:
+    """Up to `size` queued payouts of the bulk payout, now PROCESSING and marked sent (attempt
+    + 1, `sent_at`), committed before any of them reaches the bank; their withdrawals, in payout
+    order. Rows another runner holds are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+    now = timezone.now()
+    pks = list(
+        Payout.objects.select_for_update(skip_locked=True)
+        .filter(bulk_payout_id=bulk_pk, status__in=QUEUED_PAYOUT_STATUSES)
+        .order_by("id")
+        .values_list("pk", flat=True)[:size]
+    )
+    if not pks:
+        return []
+    Payout.objects.filter(pk__in=pks).update(
+        status=PayoutStatus.PROCESSING,
+        status_updated_at=now,
+        updated_at=now,
+        attempt_count=F("attempt_count") + 1,
+        sent_at=now,
+    )
+    AccountTransfer.objects.filter(
+        payout_id__in=pks,
+        is_fee=False,
+        status__in=(AccountTransferStatus.PREPARED, AccountTransferStatus.SCHEDULED),
+    ).update(
+        status=AccountTransferStatus.PROCESSING,
+        status_updated_at=now,
+        updated_at=now,
+        attempt_count=F("attempt_count") + 1,
+        sent_at=now,
+    )
+    follow(pks, PayoutStatus.PROCESSING)
+    return list(
+        AccountTransfer.objects.filter(payout_id__in=pks, is_fee=False).order_by("payout_id")
+    )
+
+
 # --- record -------------------------------------------------------------------------------------
 
 
@@ -141,24 +208,7 @@ def _record(w: AccountTransfer, answer: BankAnswer) -> bool:
         AccountTransfer.objects.filter(pk=w.pk).update(balance_after=balance)
         if w.fee_amount:
             after_fee = ledger.move_balance(w.account_id, -w.fee_amount)
-            AccountTransfer.objects.create(
-                is_for_test=w.is_for_test,
-                account_id=w.account_id,
-                type=AccountTransferType.WITHDRAWAL,
-                withdrawal_type=WithdrawalType.REMIT,
-                is_fee=True,
-                status=AccountTransferStatus.SUCCEEDED,
-                status_updated_at=now,
-                currency=w.currency,
-                amount=w.fee_amount,
-                balance_after=after_fee,
-                withdrawal_memo="이체 수수료",
-                partner_id=w.partner_id,
-                payout_id=w.payout_id,
-                bulk_payout_id=w.bulk_payout_id,
-                bulk_account_transfer_id=w.bulk_account_transfer_id,
-                traded_at=now,
-            )
+            _fee_entry(w, after_fee, now).save()
         Payout.objects.filter(pk=w.payout_id).update(
             status=PayoutStatus.SUCCEEDED, status_updated_at=now, fail_reason=None, updated_at=now
         )
@@ -180,6 +230,89 @@ def _record(w: AccountTransfer, answer: BankAnswer) -> bool:
     return True
 
 
+@transaction.atomic
+def _record_many(results: list[tuple[AccountTransfer, BankAnswer]]) -> int:
+    """`_record` for a batch of final answers (SUCCEEDED / FAILED) in one transaction, one
+    statement per table: only withdrawals still in flight are recorded (a second recorder does
+    nothing); the balance moves once by the batch's total, and each withdrawal's `balance_after`
+    is the running balance in payout order, its fee entry right after it. Returns how many."""
+    if not results:
+        return 0
+    now = timezone.now()
+    pending = set(
+        AccountTransfer.objects.select_for_update()
+        .filter(pk__in=[w.pk for w, _ in results], status__in=PENDING_TRANSFER_STATUSES)
+        .values_list("pk", flat=True)
+    )
+    results = [(w, a) for w, a in results if w.pk in pending]
+    succeeded = [w for w, a in results if a.outcome is Outcome.SUCCEEDED]
+    failed = [(w, a) for w, a in results if a.outcome is Outcome.FAILED]
+    fees: list[AccountTransfer] = []
+    balance_after: dict[int, int] = {}
+    for account_pk in {w.account_id for w in succeeded}:
+        mine = [w for w in succeeded if w.account_id == account_pk]
+        total = sum(w.amount + w.fee_amount for w in mine)
+        running = ledger.move_balance(account_pk, -total) + total
+        for w in mine:
+            running -= w.amount
+            balance_after[w.pk] = running
+            if w.fee_amount:
+                running -= w.fee_amount
+                fees.append(_fee_entry(w, running, now))
+    if succeeded:
+        AccountTransfer.objects.filter(pk__in=balance_after).update(
+            status=AccountTransferStatus.SUCCEEDED,
+            status_updated_at=now,
+            traded_at=now,
+            updated_at=now,
+        )
+        set_integers(AccountTransfer, "balance_after", balance_after)
+        AccountTransfer.objects.bulk_create(fees)
+        pks = [w.payout_id for w in succeeded]
+        Payout.objects.filter(pk__in=pks).update(
+            status=PayoutStatus.SUCCEEDED, status_updated_at=now, fail_reason=None, updated_at=now
+        )
+        follow(pks, PayoutStatus.SUCCEEDED)
+    by_reason: dict[str, list[AccountTransfer]] = {}
+    for w, answer in failed:
+        by_reason.setdefault((answer.reason or REASON_INSTITUTION)[:200], []).append(w)
+    for reason, ws in by_reason.items():  # few: one statement per reason and table
+        AccountTransfer.objects.filter(pk__in=[w.pk for w in ws]).update(
+            status=AccountTransferStatus.FAILED,
+            status_updated_at=now,
+            fail_reason=reason,
+            updated_at=now,
+        )
+        Payout.objects.filter(pk__in=[w.payout_id for w in ws]).update(
+            status=PayoutStatus.FAILED, status_updated_at=now, fail_reason=reason, updated_at=now
+        )
+    if failed:
+        follow([w.payout_id for w, _ in failed], PayoutStatus.FAILED)
+    return len(results)
+
+
+def _fee_entry(w: AccountTransfer, balance_after: int, now: datetime) -> AccountTransfer:
+    """The bank fee of a succeeded withdrawal: its own ledger entry."""
+    return AccountTransfer(
+        is_for_test=w.is_for_test,
+        account_id=w.account_id,
+        type=AccountTransferType.WITHDRAWAL,
+        withdrawal_type=WithdrawalType.REMIT,
+        is_fee=True,
+        status=AccountTransferStatus.SUCCEEDED,
+        status_updated_at=now,
+        currency=w.currency,
+        amount=w.fee_amount,
+        balance_after=balance_after,
+        withdrawal_memo="이체 수수료",
+        partner_id=w.partner_id,
+        payout_id=w.payout_id,
+        bulk_payout_id=w.bulk_payout_id,
+        bulk_account_transfer_id=w.bulk_account_transfer_id,
+        traded_at=now,
+    )
+
+
 def _mark(w: AccountTransfer, status: str, *, sent: bool = False) -> None:
     now = timezone.now()
     fields = {"status": status, "status_updated_at": now, "updated_at": now}
@@ -195,9 +328,10 @@ def _mark(w: AccountTransfer, status: str, *, sent: bool = False) -> None:
 # --- send ---------------------------------------------------------------------------------------
 
 
-def payout_send(payout_pk: int, *, bank: BankClient | None = None) -> Outcome:
+def payout_send(payout_pk: int, *, bank: BankClient | None = None, sends: int = 0) -> Outcome:
     """Take one PROCESSING payout to its outcome (or leave it in flight when the bank cannot
-    say). Safe to call again for the same payout at any time: asks before it sends."""
+    say). Safe to call again for the same payout at any time: asks before it sends. `sends`:
+    how many times the caller already sent it in this run (they count toward the limit)."""
     w = (
         AccountTransfer.objects.filter(payout_id=payout_pk, is_fee=False)
         .select_related(None)
@@ -211,7 +345,6 @@ def payout_send(payout_pk: int, *, bank: BankClient | None = None) -> Outcome:
         )
     bank = bank or get_bank_client(is_for_test=w.is_for_test)
     transfer = _bank_transfer(w)
-    sends = 0
     while True:
         w.refresh_from_db(fields=["status", "attempt_count"])
         if w.status not in PENDING_TRANSFER_STATUSES:
@@ -264,17 +397,58 @@ def bulk_payout_run(bulk_pk: int, *, bank: BankClient | None = None) -> RunRepor
     bulk = BulkPayout.objects.get(pk=bulk_pk)
     if bulk.status == BulkPayoutStatus.ONGOING and bulk.method == PayoutMethod.AGENCY:
         bank = bank or get_bank_client(is_for_test=bulk.is_for_test)
-        while (payout_pk := _claim_next(bulk_pk)) is not None:
-            outcome = payout_send(payout_pk, bank=bank)
-            report.sent += 1
-            if outcome is Outcome.SUCCEEDED:
-                report.succeeded += 1
-            elif outcome is Outcome.FAILED:
-                report.failed += 1
-            else:
-                report.unknown += 1
+        size = _batch_size()
+        while batch := _claim_batch(bulk_pk, size):
+            started = time.monotonic()
+            final: list[tuple[AccountTransfer, BankAnswer]] = []
+            later: list[tuple[AccountTransfer, BankAnswer]] = []
+            for i, w in enumerate(batch):
+                if _stopped(bulk_pk):  # 중단: what is not with the bank yet is stopped
+                    bulk_payout_stop_unsent(bulk_pk, [u.payout_id for u in batch[i:]])
+                    break
+                answer = bank.send(_bank_transfer(w))
+                done = answer.outcome in (Outcome.SUCCEEDED, Outcome.FAILED)
+                (final if done else later).append((w, answer))
+            _record_many(final)
+            for _, answer in final:
+                report.count(answer.outcome)
+            for w, answer in later:
+                report.count(_send_again(w, answer, bank))
+            size = _next_batch_size(size, len(batch), time.monotonic() - started)
     report.status = bulk_payout_finalize(bulk_pk)
     return report
+
+
+def _stopped(bulk_pk: int) -> bool:
+    """Asked before every send (a raw statement: the ORM's query building would cost more than
+    the database does here)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STOPPED_SQL, [bulk_pk])
+        return cursor.fetchone() is not None
+
+
+_STOPPED_SQL = f"SELECT 1 FROM {BulkPayout._meta.db_table} WHERE id = %s AND stopped_at IS NOT NULL"
+
+
+def _send_again(w: AccountTransfer, answer: BankAnswer, bank: BankClient) -> Outcome:
+    """A batch's answer that is not final, on the per-payout path: RETRY (not accepted) waits
+    and sends again within the limit; UNKNOWN is marked in flight and asked about first."""
+    _remember_reason(w, answer.reason)
+    if answer.outcome is Outcome.RETRY:
+        if _max_attempts() <= 1:
+            _record(w, BankAnswer(Outcome.FAILED, answer.reason))
+            return Outcome.FAILED
+        _backoff(1)
+    else:
+        _mark(w, AccountTransferStatus.ASYNC_PROCESSING)
+    return payout_send(w.payout_id, bank=bank, sends=1)
+
+
+def _next_batch_size(size: int, sent: int, seconds: float) -> int:
+    """About PAYOUT_RUN_BATCH_SECONDS of bank calls per batch, at most PAYOUT_RUN_BATCH."""
+    if sent == 0 or seconds <= 0:
+        return _batch_size()
+    return max(1, min(_batch_size(), int(_batch_seconds() * sent / seconds)))
 
 
 def payouts_recover(

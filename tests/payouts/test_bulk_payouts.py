@@ -371,6 +371,81 @@ def test_bank_fee_is_its_own_ledger_entry(make_world, settings):
     assert ledger.balances(True).balance == 1_000_000_000 - 10_500
 
 
+def test_batches_record_each_outcome_with_a_running_balance(make_world, settings):
+    """The runner claims, sends and records a batch at a time (PAYOUT_RUN_BATCH = 3 here, so
+    seven payouts take three batches): final answers are recorded together, each withdrawal's
+    balance_after is the running balance in payout order with its fee entry right after it;
+    RETRY and UNKNOWN answers leave the batch for the per-payout path."""
+    settings.PAYOUT_RUN_BATCH = 3
+    settings.PAYOUT_BANK_FEE = 100
+    settings.PAYOUT_RETRY_BACKOFF_MS = 0
+    accounts = {
+        "a": "1101234560",
+        "b": "1101234569",  # FAILED 계좌번호 오류
+        "c": "1101234561",
+        "d": "1101234568",  # maintenance: RETRY until the limit, then FAILED
+        "e": "1101234567",  # time-out; the inquiry says SUCCEEDED
+        "f": "1101234562",
+        "g": "1101234563",
+    }
+    world = make_world(
+        {
+            n: {"amount": 1_000 * (i + 1), "account_number": acc}
+            for i, (n, acc) in enumerate(accounts.items())
+        }
+    )
+    bulk = create(world, *accounts)
+    start(bulk)
+    report = run(bulk)
+    assert (report.sent, report.succeeded, report.failed, report.unknown) == (7, 5, 2, 0)
+    payouts = {p.partner_name: p for p in bulk.payouts.all()}
+    assert {n: p.status for n, p in payouts.items()} == {
+        "a": "SUCCEEDED",
+        "b": "FAILED",
+        "c": "SUCCEEDED",
+        "d": "FAILED",
+        "e": "SUCCEEDED",
+        "f": "SUCCEEDED",
+        "g": "SUCCEEDED",
+    }
+    assert (payouts["b"].fail_reason, payouts["d"].fail_reason) == (
+        "계좌번호 오류",
+        "은행 점검 시간",
+    )
+    sends = SandboxBankClient.sends
+    assert sends[payouts["d"].bank_idempotency_key] == 3  # PAYOUT_MAX_ATTEMPTS, no more
+    assert sends[payouts["e"].bank_idempotency_key] == 1  # asked, never sent again
+    assert all(sends[payouts[n].bank_idempotency_key] == 1 for n in "abcfg")
+    # the ledger reads as a statement: the entries in the order they were recorded
+    entries = list(
+        AccountTransfer.objects.filter(is_for_test=True, status="SUCCEEDED", type="WITHDRAWAL")
+        .order_by("balance_after")
+        .reverse()
+        .values_list("payout__partner_name", "is_fee", "amount", "balance_after")
+    )
+    balance = 1_000_000_000
+    for _, _, amount, after in entries:
+        balance -= amount
+        assert after == balance
+    assert [(n, fee) for n, fee, _, _ in entries] == [
+        ("a", False),
+        ("a", True),
+        ("c", False),
+        ("c", True),  # batch 1 (b failed)
+        ("f", False),
+        ("f", True),  # batch 2 (d and e went the per-payout way)
+        ("e", False),
+        ("e", True),
+        ("g", False),
+        ("g", True),  # batch 3
+    ]
+    paid = 1_000 + 3_000 + 5_000 + 6_000 + 7_000
+    assert ledger.balances(True).balance == 1_000_000_000 - paid - 5 * 100
+    assert status_of(world.settlements["b"][0]) == "PAYOUT_FAILED"
+    assert status_of(world.settlements["g"][0]) == "PAID_OUT"
+    assert BulkPayout.objects.get(pk=bulk.pk).status == "COMPLETED"
+
+
 # --- balance ------------------------------------------------------------------------------------
 
 
@@ -496,6 +571,12 @@ def test_stop_mid_run_stops_the_unsent_and_lets_the_sent_finish(make_world):
     assert report.sent == 1
     statuses = dict(bulk.payouts.values_list("partner_name", "status"))
     assert statuses == {"a": "SUCCEEDED", "b": "STOPPED", "c": "STOPPED", "d": "STOPPED"}
+    # claimed with "a" in one batch, never handed to the bank: not counted as sent
+    stopped = AccountTransfer.objects.filter(payout__status="STOPPED", is_fee=False)
+    assert set(stopped.values_list("status", "attempt_count", "sent_at")) == {("STOPPED", 0, None)}
+    assert set(bulk.payouts.filter(status="STOPPED").values_list("attempt_count", "sent_at")) == {
+        (0, None)
+    }
     assert bulk.status == "COMPLETED" and bulk.stopped_at is not None
     assert status_of(world.settlements["a"][0]) == "PAID_OUT"
     assert status_of(world.settlements["b"][0]) == "PAYOUT_PREPARED"
