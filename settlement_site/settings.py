@@ -348,6 +348,8 @@ PAYOUT_RUN_BATCH = env_int("PAYOUT_RUN_BATCH", 100)  # payouts claimed, sent, re
 PAYOUT_RUN_BATCH_SECONDS = env_int("PAYOUT_RUN_BATCH_SECONDS", 5)  # smaller batches on a slow bank
 # Maker-checker: a bulk payout above this total starts only after another person approves it.
 PAYOUT_APPROVAL_THRESHOLD = env_int("PAYOUT_APPROVAL_THRESHOLD", 10_000_000)
+# the admin builds a bulk payout of more settlements than this in the background (PREPARING)
+PAYOUT_BACKGROUND_SETTLEMENTS = env_int("PAYOUT_BACKGROUND_SETTLEMENTS", 2_000)
 PAYOUT_TEST_OPENING_BALANCE = 1_000_000_000  # the test-mode ledger's opening deposit (KRW)
 # Settlement statements (정산 내역서, docs/payouts.md#settlement-statements): the PDF e-mailed to a
 # partner after a payout succeeds. STATEMENT_TEMPLATE names a Django template that replaces ours;

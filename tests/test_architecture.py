@@ -61,6 +61,7 @@ CORE_LAYERS = {
     "core.iterables": "domain",
     "core.pgcopy": "models",
     "core.history_sql": "models",
+    "core.bulk_sql": "models",
     "core.versioning": "models",
     "core.versioning.models": "models",
     "core.versioning.services": "services",

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -127,6 +128,14 @@ def available_actions(bulk: BulkPayout) -> list[str]:
     return out
 
 
+def _counts(bulk: BulkPayout) -> tuple[int, int]:
+    """(payouts done, payouts failed): annotated by the list's query, else counted."""
+    if hasattr(bulk, "done_count"):
+        return bulk.done_count, bulk.failed_count
+    stats = bulk_payout_stats(bulk)["count"]
+    return sum(stats[s] for s in DONE_STATUSES), stats["FAILED"]
+
+
 class BulkPayoutAdmin(HistoryAdmin):
     list_display = (
         "name_cell",
@@ -161,7 +170,7 @@ class BulkPayoutAdmin(HistoryAdmin):
                     ("created_at", "approved_at"),
                     ("scheduled_at", "started_at"),
                     ("completed_at", "stopped_at"),
-                    "cancelled_at",
+                    ("cancelled_at", "prepare_error"),
                     "memo",
                     ("withdrawal_memo", "deposit_memo"),
                 )
@@ -210,18 +219,29 @@ class BulkPayoutAdmin(HistoryAdmin):
 
     @admin.display(description=_("진행"))
     def progress_cell(self, obj):
-        stats = bulk_payout_stats(obj)["count"]
-        done = sum(stats[s] for s in DONE_STATUSES)
+        done, failed = _counts(obj)
         return format_html(
             '<span class="nowrap">{} / {}{}</span>',
             done,
             obj.payout_count,
-            format_html(' <span class="money-marker danger">실패 {}</span>', stats["FAILED"])
-            if stats["FAILED"]
+            format_html(' <span class="money-marker danger">실패 {}</span>', failed)
+            if failed
             else "",
         )
 
-    progress_cell.export = lambda obj: bulk_payout_stats(obj)["count"]["SUCCEEDED"]
+    progress_cell.export = lambda obj: _counts(obj)[0]
+
+    def get_queryset(self, request):
+        """The list's progress column from two counts in the list's own query (not a stats
+        query per row)."""
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                done_count=Count("payouts", filter=Q(payouts__status__in=DONE_STATUSES)),
+                failed_count=Count("payouts", filter=Q(payouts__status=PayoutStatus.FAILED)),
+            )
+        )
 
     @admin.display(description=_("모드"))
     def mode(self, obj):
@@ -332,7 +352,7 @@ class BulkPayoutAdmin(HistoryAdmin):
             "stat_rows": rows,
             "done_count": done,
             "progress_percent": round(done * 100 / total) if total else 100,
-            "auto_refresh": bulk.status in RUNNING,
+            "auto_refresh": bulk.status in (*RUNNING, BulkPayoutStatus.PREPARING),
             "buttons": buttons,
             "payout_rows": [
                 {

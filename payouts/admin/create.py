@@ -29,7 +29,11 @@ from core.errors import DomainError
 from partners.models import Partner, PartnerTag, PartnerType
 from payouts.admin.common import actor, bank_label
 from payouts.models import PayoutMethod
-from payouts.services.bulk_payouts import bulk_payout_create, bulk_payout_preview
+from payouts.services.bulk_payouts import (
+    background_threshold,
+    bulk_payout_create,
+    bulk_payout_preview,
+)
 from payouts.services.selection import Selection
 from policies.models import Contract
 from settlements.admin.common import amount_text, partner_warnings
@@ -247,8 +251,10 @@ def create_view(request, model_admin):
                 )
             elif confirm.is_valid():
                 data = confirm.cleaned_data
+                background = len(ids) > background_threshold()
                 try:
                     bulk = bulk_payout_create(
+                        background=background,
                         selection=Selection.of_ids(ids, is_for_test=is_for_test),
                         name=data["name"],
                         actor=actor(request),
@@ -262,12 +268,19 @@ def create_view(request, model_admin):
                 else:
                     if kept is not None:
                         request.session.pop(SESSION_KEY, None)
-                    messages.success(
-                        request,
-                        f"일괄 지급 '{bulk.name}'을(를) 만들었습니다: "
-                        f"지급 {bulk.payout_count:,}건, "
-                        f"총 {bulk.total_payout_amount:,}원. 시작하거나 예약하세요.",
-                    )
+                    if background:
+                        messages.success(
+                            request,
+                            f"일괄 지급 '{bulk.name}'을(를) 준비하고 있습니다: 정산 내역 "
+                            f"{len(ids):,}건. 준비가 끝나면 이 화면에서 시작하거나 예약하세요.",
+                        )
+                    else:
+                        messages.success(
+                            request,
+                            f"일괄 지급 '{bulk.name}'을(를) 만들었습니다: "
+                            f"지급 {bulk.payout_count:,}건, "
+                            f"총 {bulk.total_payout_amount:,}원. 시작하거나 예약하세요.",
+                        )
                     return HttpResponseRedirect(
                         reverse("admin:payouts_bulkpayout_change", args=[bulk.pk])
                     )

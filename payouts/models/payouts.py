@@ -58,10 +58,14 @@ class BulkPayout(models.Model):
     partner_settlement_count = models.PositiveIntegerField(_("정산 내역 수"), default=0)
     total_payout_amount = models.BigIntegerField(_("총 지급 금액"), default=0)
     total_settlement_amount = models.BigIntegerField(_("총 정산 금액"), default=0)
+    # PREPARING: what to build in the background ({"partnerSettlementIds": [...]}), cleared once
+    # built; why the build gave up (the bulk payout is then CANCELLED)
+    preparing_selection = models.JSONField(null=True, blank=True, editable=False)
+    prepare_error = models.CharField(_("준비 실패 사유"), max_length=500, blank=True, default="")
     created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
     updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
 
-    history = audit_history()
+    history = audit_history(excluded_fields=["preparing_selection"])
 
     class Meta:
         verbose_name = _("일괄 지급")

@@ -9,7 +9,7 @@ payout account's lock (ledger.reserve), so two bulk payouts cannot spend the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from core.errors import Conflict, Forbidden, Invalid, Kind, NotFound, invalid
+from core.errors import Conflict, DomainError, Forbidden, Invalid, Kind, NotFound, invalid
 from partners.models import AccountStatus
 from payouts.domain.amounts import PayoutAmount, calculate_payout
 from payouts.models import (
@@ -37,7 +37,7 @@ from payouts.models import (
 from payouts.selectors import BULK_PAYOUT_ID_MAX_LENGTH, bulk_payout_settlement_ids
 from payouts.services import ledger
 from payouts.services.finalize import bulk_payout_finalize
-from payouts.services.selection import PayoutGroup, Selection, select_payable
+from payouts.services.selection import PayoutGroup, Selection, check_ids, select_payable
 from payouts.services.transitions import follow, give_back
 from policies.models import PlatformSetting
 from settlements.models import (
@@ -338,8 +338,11 @@ def bulk_payout_create(
     memo: str | None = None,
     withdrawal_memo: str | None = None,
     deposit_memo: str | None = None,
+    background: bool = False,
 ) -> BulkPayout:
-    """일괄 지급 만들기: PREPARED, its payouts PREPARED, the settlements CONFIRMED.
+    """일괄 지급 만들기: PREPARED, its payouts PREPARED, the settlements CONFIRMED. With
+    `background` (ids only; the admin's large selections): PREPARING at once, built by
+    `bulk_payout_prepare` in a django-q2 task.
 
     Refusals: those of the selection (payouts.services.selection), in its order, with the bulk
     payout id checked between the ids' shape and their lookup, as complete-payout does
@@ -358,16 +361,47 @@ def bulk_payout_create(
                 f"이미 사용된 일괄 지급 아이디입니다: {public_id}",
             )
 
+    if background:
+        if selection.partner_settlement_ids is None:
+            raise invalid("partnerSettlementIds: 백그라운드 준비는 정산 내역 아이디로만 합니다.")
+        check_ids(list(selection.partner_settlement_ids))
+        id_unused()
+        bulk = _new_bulk(
+            is_for_test, name, method, public_id, memo, withdrawal_memo, deposit_memo, actor
+        )
+        bulk.status = BulkPayoutStatus.PREPARING
+        bulk.preparing_selection = {"partnerSettlementIds": list(selection.partner_settlement_ids)}
+        bulk.partner_settlement_count = len(selection.partner_settlement_ids)
+        bulk.save()
+        pk = bulk.pk
+        transaction.on_commit(lambda: async_task("payouts.tasks.prepare_bulk_payout", pk))
+        return bulk
     groups = select_payable(selection, lock=True, before_load=id_unused)
     _check_method(groups, method)
+    bulk = _new_bulk(
+        is_for_test, name, method, public_id, memo, withdrawal_memo, deposit_memo, actor
+    )
+    _fill(bulk, groups)
+    return bulk
+
+
+def _new_bulk(
+    is_for_test: bool,
+    name: str,
+    method: str,
+    public_id: str | None,
+    memo: str | None,
+    withdrawal_memo: str | None,
+    deposit_memo: str | None,
+    actor: Actor,
+) -> BulkPayout:
     setting = PlatformSetting.for_mode(is_for_test=is_for_test)
-    now = timezone.now()
     bulk = BulkPayout(
         is_for_test=is_for_test,
         name=name.strip(),
         method=method,
         status=BulkPayoutStatus.PREPARED,
-        status_updated_at=now,
+        status_updated_at=timezone.now(),
         memo=memo,
         withdrawal_memo=withdrawal_memo or setting.default_withdrawal_memo,
         deposit_memo=deposit_memo or setting.default_deposit_memo,
@@ -376,7 +410,16 @@ def bulk_payout_create(
     )
     if public_id is not None:
         bulk.public_id = public_id
+    return bulk
+
+
+def _fill(bulk: BulkPayout, groups: list[PayoutGroup]) -> None:
+    """The bulk payout PREPARED with its payouts PREPARED and the settlements CONFIRMED."""
+    setting = PlatformSetting.for_mode(is_for_test=bulk.is_for_test)
+    now = timezone.now()
     payouts_preview = [(g, _amounts(g, setting)) for g in groups]
+    bulk.status, bulk.status_updated_at = BulkPayoutStatus.PREPARED, now
+    bulk.preparing_selection = None
     bulk.payout_count = len(groups)
     bulk.partner_settlement_count = sum(len(g.settlements) for g in groups)
     bulk.total_payout_amount = sum(a.amount for _, a in payouts_preview)
@@ -385,7 +428,65 @@ def bulk_payout_create(
     build_payouts(bulk, groups, setting, status=PayoutStatus.PREPARED, now=now)
     pks = claim_settlements(groups, PartnerSettlementStatus.CONFIRMED, now)
     record_history(pks, f"bulkPayout:{bulk.public_id}"[:100])
-    return bulk
+
+
+def background_threshold() -> int:
+    """Selections of more settlements than this are built in the background (PREPARING)."""
+    return max(1, int(getattr(settings, "PAYOUT_BACKGROUND_SETTLEMENTS", 2_000)))
+
+
+@transaction.atomic
+def bulk_payout_prepare(bulk_pk: int) -> str | None:
+    """The background half of creation (django-q2 `payouts.tasks.prepare_bulk_payout`): a
+    PREPARING bulk payout's selection, checked and loaded under the same locks as a direct
+    creation, becomes its payouts (PREPARED). A selection refused by then (a settlement taken or
+    changed meanwhile) cancels it with the refusal as `prepare_error`. Nothing happens when it
+    is no longer PREPARING (cancelled meanwhile) or another worker holds it. Returns the status
+    it left, or None."""
+    bulk = (
+        BulkPayout.objects.select_for_update(skip_locked=True)
+        .filter(pk=bulk_pk, status=BulkPayoutStatus.PREPARING)
+        .first()
+    )
+    if bulk is None:
+        return None
+    ids = list((bulk.preparing_selection or {}).get("partnerSettlementIds") or [])
+    selection = Selection.of_ids(ids, is_for_test=bulk.is_for_test)
+    try:
+        with transaction.atomic():
+            groups = select_payable(selection, lock=True, before_load=lock_partner_settlements)
+            _check_method(groups, bulk.method)
+            _fill(bulk, groups)
+    except DomainError as exc:
+        now = timezone.now()
+        bulk.status, bulk.status_updated_at, bulk.cancelled_at = (
+            BulkPayoutStatus.CANCELLED,
+            now,
+            now,
+        )
+        bulk.prepare_error = exc.message[:500]
+        bulk.save(
+            update_fields=[
+                "status",
+                "status_updated_at",
+                "cancelled_at",
+                "prepare_error",
+                "updated_at",
+            ]
+        )
+    return bulk.status
+
+
+def bulk_payouts_prepare_stale(older_than_seconds: int = 120) -> list[int]:
+    """PREPARING bulk payouts whose build never finished (its worker died: the transaction
+    rolled back), built again; by the minute task that recovers payouts."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pks = list(
+        BulkPayout.objects.filter(
+            status=BulkPayoutStatus.PREPARING, status_updated_at__lte=cutoff
+        ).values_list("pk", flat=True)
+    )
+    return [pk for pk in pks if bulk_payout_prepare(pk) is not None]
 
 
 # --- approve ------------------------------------------------------------------------------------

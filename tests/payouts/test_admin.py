@@ -535,3 +535,31 @@ def test_viewers_cannot_create_start_or_deposit(client, django_user_model, make_
     assert bulk.status == BulkPayoutStatus.PREPARED
     response = client.get(page_url(bulk))
     assert response.context["buttons"] == []
+
+
+def test_a_large_selection_is_prepared_in_the_background(
+    client, admin_user, make_world, sync_tasks, settings
+):
+    settings.PAYOUT_BACKGROUND_SETTLEMENTS = 1  # two settlements are "large" here
+    make_world({"가": {"amount": 10_000}, "나": {"amount": 20_000}}, is_for_test=False)
+    client.force_login(admin_user)
+    url = reverse("admin:payouts_bulkpayout_create")
+    preview = client.get(url, {"mode": "live"})
+    form = {"mode": "live", "name": "큰 지급", "digest": preview.context["digest"]}
+    with sync_tasks(execute=False) as queued:
+        response = client.post(url, form)
+    bulk = BulkPayout.objects.get()
+    assert response.status_code == 302 and response.url == page_url(bulk)
+    assert bulk.status == "PREPARING"
+    page = client.get(page_url(bulk))
+    html = page.content.decode()
+    assert 'id="preparing-note"' in html and "준비 중: 3초마다" in html
+    assert page.context["buttons"] and [b["name"] for b in page.context["buttons"]] == ["cancel"]
+    for callback in queued:  # the worker builds it
+        callback()
+    bulk.refresh_from_db()
+    assert (bulk.status, bulk.payout_count, bulk.total_payout_amount) == ("PREPARED", 2, 30_000)
+    names = [b["name"] for b in client.get(page_url(bulk)).context["buttons"]]
+    assert names[:2] == ["start", "schedule"]
+    listing = client.get(reverse("admin:payouts_bulkpayout_changelist")).content.decode()
+    assert "0 / 2" in listing

@@ -687,3 +687,87 @@ def test_a_settlement_is_in_at_most_one_live_payout_by_the_database(make_world):
     PayoutSettlement.objects.create(
         payout=second, partner_settlement=world.settlements["a"][0], active=False
     )
+
+
+# --- PREPARING: large selections built in the background -----------------------------------------
+
+
+def test_background_creation_is_preparing_until_the_task_builds_it(
+    make_world, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django_q.conf import Conf
+
+    world = make_world({"a": {"amount": 1_000}, "b": {"amount": 2_000, **WHT}})
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued, not run: look at it before the build
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk = create(world, "a", "b", background=True, public_id="big-1")
+    bulk.refresh_from_db()
+    assert (bulk.status, bulk.payout_count, bulk.partner_settlement_count) == ("PREPARING", 0, 2)
+    assert not bulk.payouts.exists()
+    assert status_of(world.settlements["a"][0]) == "PAYOUT_PREPARED"  # not taken yet
+    refused("PLATFORM_INVALID_BULK_PAYOUT_STATUS", start, bulk)
+    from django_q.models import OrmQ
+
+    assert [t.func() for t in OrmQ.objects.all()] == ["payouts.tasks.prepare_bulk_payout"]
+
+    assert bp.bulk_payout_prepare(bulk.pk) == "PREPARED"
+    bulk.refresh_from_db()
+    assert (bulk.status, bulk.payout_count, bulk.total_payout_amount) == ("PREPARED", 2, 3_000)
+    assert bulk.preparing_selection is None
+    assert status_of(world.settlements["a"][0]) == "CONFIRMED"
+    assert bp.bulk_payout_prepare(bulk.pk) is None  # once
+    start(bulk)
+    run(bulk)
+    assert BulkPayout.objects.get(pk=bulk.pk).status == "COMPLETED"
+
+
+def test_background_creation_checks_what_it_can_at_once(make_world):
+    world = make_world({"a": {"amount": 1_000}})
+    create(world, "a", public_id="taken")
+    refused(
+        "PLATFORM_BULK_PAYOUT_ID_ALREADY_EXISTS",
+        create,
+        world,
+        "a",
+        public_id="taken",
+        background=True,
+    )
+    refused(
+        "PLATFORM_DUPLICATED_PARTNER_SETTLEMENT_IDS",
+        bp.bulk_payout_create,
+        selection=Selection.of_ids(world.ids("a", "a"), is_for_test=True),
+        name="x",
+        actor=ALICE,
+        background=True,
+    )
+
+
+def test_a_selection_taken_meanwhile_cancels_the_preparing_bulk_payout(make_world, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    world = make_world({"a": {"amount": 1_000}, "b": {"amount": 2_000}})
+    preparing = create(world, "a", "b", background=True)
+    create(world, "b")  # someone else took "b" first
+    assert bp.bulk_payout_prepare(preparing.pk) == "CANCELLED"
+    preparing.refresh_from_db()
+    assert preparing.cancelled_at is not None and not preparing.payouts.exists()
+    taken = world.settlements["b"][0].public_id
+    assert preparing.prepare_error == f"지급할 수 없는 상태의 정산 내역입니다: {taken}"
+    assert status_of(world.settlements["a"][0]) == "PAYOUT_PREPARED"  # untouched
+
+
+def test_cancel_while_preparing_and_a_stale_build_is_done_by_the_recovery(make_world, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    world = make_world({"a": {"amount": 1_000}, "b": {"amount": 2_000}})
+    first = create(world, "a", background=True)
+    bp.bulk_payout_cancel(public_id=first.public_id, is_for_test=True, actor=ALICE)
+    assert bp.bulk_payout_prepare(first.pk) is None
+    assert BulkPayout.objects.get(pk=first.pk).status == "CANCELLED"
+
+    second = create(world, "a", "b", background=True)  # its worker died before building it
+    assert bp.bulk_payouts_prepare_stale(older_than_seconds=3600) == []  # too recent
+    assert bp.bulk_payouts_prepare_stale(older_than_seconds=0) == [second.pk]
+    assert BulkPayout.objects.get(pk=second.pk).status == "PREPARED"
