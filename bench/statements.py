@@ -15,11 +15,11 @@ a worker process is replaced after `--tasks-per-worker` tasks, so its memory sta
 Prints the wall time, PDFs per second, the peak RSS of each worker process, and the ratio to the
 reference.
 
-Measured 2026-12-02 (SQLite, 2 cores, other test suites running: load average 3-7), 1,000
-payouts x 6 transfers (3 settlements each): 136-234 s wall against 12.7-45.9 s for the trivial
-pages; worker CPU 183 ms per statement against 24 ms (7.6x), 92 s per core on idle cores; peak RSS
-per worker 209-236 MiB recycled every 100 PDFs, 304 MiB after 500 without recycling
-(--tasks-per-worker 0). docs/payouts.md#settlement-statements.
+Measured 2026-12-02 (SQLite, 2 idle cores), 1,000 payouts x 6 transfers (3 settlements each):
+60.4 s wall (16.6 PDFs/s) against 10.1 s for the trivial pages (6.0x); worker CPU 120 ms per
+statement against 19 ms; peak RSS per worker 162-172 MiB recycled every 100 PDFs, 304 MiB after
+500 without recycling (--tasks-per-worker 0). On a slower machine the day before: 147.6 s
+against 22.5 s (6.6x). docs/payouts.md#settlement-statements.
 """
 
 from __future__ import annotations
