@@ -340,6 +340,10 @@ PAYOUT_BANK_API_URL = env_str("PAYOUT_BANK_API_URL", "")
 PAYOUT_BANK_API_KEY = env_str("PAYOUT_BANK_API_KEY", "")
 PAYOUT_BANK_TIMEOUT_SECONDS = env_int("PAYOUT_BANK_TIMEOUT_SECONDS", 10)
 PAYOUT_BANK_LATENCY_MS = env_int("PAYOUT_BANK_LATENCY_MS", 0)  # the sandbox's answer time
+# the sandbox bank's own book of accepted transfers (a SQLite file apart from the database)
+PAYOUT_SANDBOX_BANK_BOOK = env_str(
+    "PAYOUT_SANDBOX_BANK_BOOK", str(VAR_DIR / "sandbox-bank.sqlite3")
+)
 PAYOUT_BANK_FEE = env_int("PAYOUT_BANK_FEE", 0)  # won per succeeded transfer, its own ledger entry
 PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 3)  # sends of a temporarily refused transfer
 PAYOUT_RETRY_BACKOFF_MS = env_int("PAYOUT_RETRY_BACKOFF_MS", 500)  # doubled after each attempt

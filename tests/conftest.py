@@ -18,6 +18,15 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sandbox_bank_book(tmp_path_factory):
+    """The sandbox bank's book (a SQLite file) per test session, so parallel test processes and
+    the developer's own var/ never share keys; tests/payouts empties it before each test."""
+    book = tmp_path_factory.mktemp("sandbox-bank") / "book.sqlite3"
+    with override_settings(PAYOUT_SANDBOX_BANK_BOOK=str(book)):
+        yield
+
+
 @pytest.fixture
 def api_secret(db) -> str:
     ApiSecret.objects.create(

@@ -9,17 +9,20 @@ caller must ``inquire`` before anything is sent again. ``RETRY`` means the bank 
 request before accepting it (maintenance): nothing was recorded under the key, so the same key
 may be sent again after a pause.
 
-What this module must NOT do: touch the ORM, decide a payout's status, retry on its own, or log
-account numbers in full.
+What this module must NOT do: touch the ORM (the sandbox keeps its book in a file of its own),
+decide a payout's status, retry on its own, or log account numbers in full.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Final, Protocol
 
 import httpx
@@ -95,21 +98,79 @@ SANDBOX_BANK_RULES: Final = """
 
 class SandboxBankClient:
     """Deterministic, offline (rules in :data:`SANDBOX_BANK_RULES`). What it accepted is kept in
-    a process-wide book keyed by idempotency key, so a repeated key is answered from the book
-    and never "sent" twice; ``sends`` counts requests per key (for tests)."""
+    the sandbox bank's own book, a small SQLite file (``PAYOUT_SANDBOX_BANK_BOOK``, by default
+    ``var/sandbox-bank.sqlite3``) apart from our database, like a real bank's records: shared by
+    the web process and every worker process on the machine, untouched by our rollbacks, kept
+    across restarts. A repeated key is answered from the book and never "sent" twice, so a
+    time-out ("7") is answered SUCCEEDED by the inquiry whichever process asks. ``sends``
+    counts the requests made from this process per key (for tests)."""
 
     _lock = threading.Lock()
-    _book: dict[str, BankAnswer] = {}
+    _connections = threading.local()
     sends: dict[str, int] = {}
 
-    def __init__(self, *, latency_ms: int = 0) -> None:
+    def __init__(self, *, latency_ms: int = 0, book: str | Path | None = None) -> None:
         self.latency_ms = latency_ms
+        self._book_path = str(book) if book is not None else None
+
+    @property
+    def book_path(self) -> str:
+        return self._book_path or str(sandbox_book_path())
 
     @classmethod
     def reset(cls) -> None:
+        """Forget the requests counted in this process and empty the default book."""
         with cls._lock:
-            cls._book.clear()
             cls.sends.clear()
+        book = cls()
+        book._db().execute("DELETE FROM book")
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection to the book (a forked process opens its own)."""
+        path = self.book_path
+        cache = self._connections.__dict__.setdefault("by_path", {})
+        cached = cache.get(path)
+        if cached is not None and cached[0] == os.getpid():
+            return cached[1]
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS book (key TEXT PRIMARY KEY, outcome TEXT NOT NULL,"
+            " reason TEXT, reference TEXT, amount INTEGER NOT NULL, booked_at TEXT NOT NULL)"
+        )
+        cache[path] = (os.getpid(), db)
+        return db
+
+    def _booked(self, key: str) -> BankAnswer | None:
+        row = (
+            self._db()
+            .execute("SELECT outcome, reason, reference FROM book WHERE key = ?", (key,))
+            .fetchone()
+        )
+        return BankAnswer(Outcome(row[0]), row[1], row[2]) if row else None
+
+    def _book(self, transfer: BankTransfer, answer: BankAnswer) -> BankAnswer:
+        """Book the answer unless the key is booked already; the answer booked first wins
+        (two processes racing on one key move the money once)."""
+        db = self._db()
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO book (key, outcome, reason, reference, amount, booked_at)"
+            " VALUES (?, ?, ?, ?, ?, datetime('now'))",
+            (
+                transfer.idempotency_key,
+                answer.outcome.value,
+                answer.reason,
+                answer.reference,
+                transfer.amount,
+            ),
+        )
+        if cursor.rowcount == 1:
+            return answer
+        booked = self._booked(transfer.idempotency_key)
+        assert booked is not None
+        return booked
 
     def _wait(self) -> None:
         if self.latency_ms:
@@ -120,25 +181,28 @@ class SandboxBankClient:
         key = transfer.idempotency_key
         with self._lock:
             self.sends[key] = self.sends.get(key, 0) + 1
-            if key in self._book:  # a replay: the first answer, nothing moves again
-                return self._book[key]
-            last = "".join(c for c in transfer.account_number or "" if c.isdigit())[-1:]
-            if last == "8":
-                return BankAnswer(Outcome.RETRY, REASON_MAINTENANCE)
-            if last == "9":
-                answer = BankAnswer(Outcome.FAILED, REASON_ACCOUNT)
-                self._book[key] = answer
-                return answer
-            reference = f"SBX-{key}"
-            self._book[key] = BankAnswer(Outcome.SUCCEEDED, reference=reference)
-            if last == "7":  # done at the bank, but the answer never arrives
-                return BankAnswer(Outcome.UNKNOWN, "은행 응답 시간 초과")
-            return BankAnswer(Outcome.SUCCEEDED, reference=reference)
+        booked = self._booked(key)
+        if booked is not None:  # a replay: the first answer, nothing moves again
+            return booked
+        last = "".join(c for c in transfer.account_number or "" if c.isdigit())[-1:]
+        if last == "8":
+            return BankAnswer(Outcome.RETRY, REASON_MAINTENANCE)  # nothing booked
+        if last == "9":
+            return self._book(transfer, BankAnswer(Outcome.FAILED, REASON_ACCOUNT))
+        answer = self._book(transfer, BankAnswer(Outcome.SUCCEEDED, reference=f"SBX-{key}"))
+        if last == "7" and answer.outcome is Outcome.SUCCEEDED:
+            # done at the bank, but the answer never arrives
+            return BankAnswer(Outcome.UNKNOWN, "은행 응답 시간 초과")
+        return answer
 
     def inquire(self, transfer: BankTransfer) -> BankAnswer:
         self._wait()
-        with self._lock:
-            return self._book.get(transfer.idempotency_key, BankAnswer(Outcome.NOT_FOUND))
+        return self._booked(transfer.idempotency_key) or BankAnswer(Outcome.NOT_FOUND)
+
+
+def sandbox_book_path() -> Path:
+    configured = getattr(settings, "PAYOUT_SANDBOX_BANK_BOOK", "") or ""
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "sandbox-bank.sqlite3"
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
