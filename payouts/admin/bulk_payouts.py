@@ -368,7 +368,12 @@ class BulkPayoutAdmin(HistoryAdmin):
             "payout_list_url": reverse("admin:payouts_payout_changelist")
             + f"?bulk_payout__id__exact={bulk.pk}",
             "failures": [
-                {"payout": p, "amount": won(p.amount, currency=p.currency)} for p in failures
+                {
+                    "payout": p,
+                    "bank": bank_label(p.account_bank),
+                    "amount": won(p.amount, currency=p.currency),
+                }
+                for p in failures
             ],
             "requires_approval": service.requires_approval(bulk),
             "file_count": file_count,
