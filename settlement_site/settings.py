@@ -344,6 +344,10 @@ PAYOUT_BANK_LATENCY_MS = env_int("PAYOUT_BANK_LATENCY_MS", 0)  # the sandbox's a
 PAYOUT_SANDBOX_BANK_BOOK = env_str(
     "PAYOUT_SANDBOX_BANK_BOOK", str(VAR_DIR / "sandbox-bank.sqlite3")
 )
+# the live payout account (지급 계좌) as first created; editable later in the admin (지급 계좌·원장)
+PAYOUT_ACCOUNT_BANK = env_str("PAYOUT_ACCOUNT_BANK", "KOOKMIN")
+PAYOUT_ACCOUNT_NUMBER = env_str("PAYOUT_ACCOUNT_NUMBER", "")
+PAYOUT_ACCOUNT_HOLDER = env_str("PAYOUT_ACCOUNT_HOLDER", "")
 PAYOUT_BANK_FEE = env_int("PAYOUT_BANK_FEE", 0)  # won per succeeded transfer, its own ledger entry
 PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 3)  # sends of a temporarily refused transfer
 PAYOUT_RETRY_BACKOFF_MS = env_int("PAYOUT_RETRY_BACKOFF_MS", 500)  # doubled after each attempt

@@ -10,13 +10,14 @@ from payouts.admin import (
     settlement_actions,
 )
 from payouts.admin.bulk_payouts import BulkPayoutAdmin
-from payouts.admin.ledger import AccountTransferAdmin
+from payouts.admin.ledger import AccountTransferAdmin, PayoutAccountAdmin
 from payouts.admin.payouts import PayoutAdmin
-from payouts.models import AccountTransfer, BulkPayout, Payout
+from payouts.models import AccountTransfer, BulkPayout, Payout, PayoutAccount
 
 admin.site.register(BulkPayout, BulkPayoutAdmin)
 admin.site.register(Payout, PayoutAdmin)
 admin.site.register(AccountTransfer, AccountTransferAdmin)
+admin.site.register(PayoutAccount, PayoutAccountAdmin)
 settlement_actions.install()
 
-__all__ = ["AccountTransferAdmin", "BulkPayoutAdmin", "PayoutAdmin"]
+__all__ = ["AccountTransferAdmin", "BulkPayoutAdmin", "PayoutAccountAdmin", "PayoutAdmin"]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.widgets import UnfoldAdminTextInputWidget
 
-from core.admin.base import ModelAdmin
+from core.admin.base import HistoryAdmin, ModelAdmin
 from core.admin.display import badge, truncated, won, won_text
 from core.admin.exports import Column
 from core.admin.uploads import Checked, Done, FileRefused, SheetUpload, mode_label
@@ -30,10 +30,11 @@ from core.files.sheets import SheetSpec, Table
 from payouts.admin.common import (
     TRANSFER_STATUS_TONES,
     TRANSFER_TYPE_TONES,
+    bank_label,
     seed_columns,
 )
 from payouts.files import deposits as deposit_file
-from payouts.models import AccountTransfer, AccountTransferType
+from payouts.models import AccountTransfer, AccountTransferType, PayoutAccount
 from payouts.services import ledger
 
 ADD_PERMISSION = "payouts.add_accounttransfer"
@@ -48,8 +49,11 @@ def balance_cards() -> list[dict]:
     out = []
     for is_for_test in (False, True):
         b = ledger.balances(is_for_test)
+        account = ledger.payout_account(is_for_test)
         out.append(
             {
+                "account": account,
+                "bank": bank_label(account.bank),
                 "mode": "테스트" if is_for_test else "운영",
                 "key": "test" if is_for_test else "live",
                 "balance": won_text(b.balance),
@@ -220,6 +224,7 @@ class AccountTransferAdmin(ModelAdmin):
             **(extra_context or {}),
             "ledger_balances": balance_cards(),
             "can_deposit": request.user.has_perm(ADD_PERMISSION),
+            "can_edit_account": request.user.has_perm("payouts.change_payoutaccount"),
         }
         return super().changelist_view(request, context)
 
@@ -366,3 +371,44 @@ class DepositUpload(SheetUpload):
 
 
 DEPOSITS = DepositUpload()
+
+
+class PayoutAccountForm(forms.ModelForm):
+    class Meta:
+        model = PayoutAccount
+        fields = ("bank", "account_number", "holder")
+
+
+class PayoutAccountAdmin(HistoryAdmin):
+    """The platform's own payout account per mode: its bank, number and holder are edited here
+    (the first values come from PAYOUT_ACCOUNT_*); the balance is the ledger's and read-only.
+    Created on first use, never added or deleted by hand."""
+
+    form = PayoutAccountForm
+    list_display = ("mode_cell", "bank", "masked_number", "holder", "balance_cell")
+    fields = ("mode_cell", "bank", "account_number", "holder", "balance_cell", "public_id")
+    readonly_fields = ("mode_cell", "balance_cell", "public_id")
+    ordering = ("is_for_test",)
+
+    def get_queryset(self, request):
+        ledger.payout_account(False)  # both modes exist once the page is opened
+        ledger.payout_account(True)
+        return super().get_queryset(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("모드"))
+    def mode_cell(self, obj):
+        return "테스트" if obj.is_for_test else "운영"
+
+    @admin.display(description=_("계좌번호"))
+    def masked_number(self, obj):
+        return obj.masked_account_number or "-"
+
+    @admin.display(description=_("잔액"))
+    def balance_cell(self, obj):
+        return won(obj.balance, currency=obj.currency)

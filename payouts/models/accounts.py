@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.audit import audit_history
 from core.crypto import EncryptedCharField, mask
+from partners.domain.banks import BANK_CHOICES
 from payouts.models.payouts import BulkPayout, Payout, new_public_id
 from payouts.models.statuses import (
     AccountTransferStatus,
@@ -24,7 +25,7 @@ class PayoutAccount(models.Model):
 
     public_id = models.CharField(_("아이디"), max_length=100, default=new_public_id)
     is_for_test = models.BooleanField(_("테스트"), unique=True)
-    bank = models.CharField(_("은행"), max_length=30, default="KOOKMIN")
+    bank = models.CharField(_("은행"), max_length=30, default="KOOKMIN", choices=BANK_CHOICES)
     account_number = EncryptedCharField(_("계좌번호"), blank=True, null=True)
     holder = models.CharField(_("예금주"), max_length=100, blank=True, default="")
     currency = models.CharField(_("통화"), max_length=3, default="KRW")

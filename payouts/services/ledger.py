@@ -56,10 +56,18 @@ def payout_account(is_for_test: bool) -> PayoutAccount:
         return account
     try:
         with transaction.atomic():
+            if is_for_test:
+                details = {"holder": "테스트 지급 계좌"}
+            else:  # PAYOUT_ACCOUNT_* (editable later in the admin)
+                details = {
+                    "bank": getattr(settings, "PAYOUT_ACCOUNT_BANK", "") or "KOOKMIN",
+                    "account_number": getattr(settings, "PAYOUT_ACCOUNT_NUMBER", "") or None,
+                    "holder": getattr(settings, "PAYOUT_ACCOUNT_HOLDER", ""),
+                }
             account = PayoutAccount.objects.create(
                 is_for_test=is_for_test,
                 provider="MOCK" if is_for_test else "HYPHEN_FIRM",
-                holder="테스트 지급 계좌" if is_for_test else "",
+                **details,
             )
             if is_for_test:
                 opening = int(getattr(settings, "PAYOUT_TEST_OPENING_BALANCE", 1_000_000_000))

@@ -563,3 +563,61 @@ def test_a_large_selection_is_prepared_in_the_background(
     assert names[:2] == ["start", "schedule"]
     listing = client.get(reverse("admin:payouts_bulkpayout_changelist")).content.decode()
     assert "0 / 2" in listing
+
+
+def test_the_live_payout_account_comes_from_settings_and_is_edited_in_the_admin(
+    client, admin_user, settings, api_client
+):
+    """PAYOUT_ACCOUNT_* give the live account its first details; the admin edits bank, number
+    and holder (never the balance), the ledger head shows them masked, the API reads them."""
+    settings.PAYOUT_ACCOUNT_BANK = "SHINHAN"
+    settings.PAYOUT_ACCOUNT_NUMBER = "110123456789"
+    settings.PAYOUT_ACCOUNT_HOLDER = "(주)플랫폼"
+    client.force_login(admin_user)
+    head = client.get(reverse("admin:payouts_accounttransfer_changelist")).content.decode()
+    assert "신한은행 ********6789 · (주)플랫폼" in head
+    live = ledger.payout_account(False)
+    assert (live.bank, live.account_number, live.holder) == (
+        "SHINHAN",
+        "110123456789",
+        "(주)플랫폼",
+    )
+    assert ledger.payout_account(True).holder == "테스트 지급 계좌"
+
+    url = reverse("admin:payouts_payoutaccount_change", args=[live.pk])
+    assert f'href="{url}"' in head
+    response = client.post(
+        url, {"bank": "KOOKMIN", "account_number": "00490104123456", "holder": "(주)새이름"}
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    live.refresh_from_db()
+    assert (live.bank, live.account_number, live.holder, live.balance) == (
+        "KOOKMIN",
+        "00490104123456",
+        "(주)새이름",
+        0,
+    )
+    read = api_client.get("/platform/payout-account").json()
+    assert (read["bank"], read["accountNumber"], read["holder"], read["balance"]) == (
+        "KOOKMIN",
+        "00490104123456",
+        "(주)새이름",
+        0,
+    )
+    assert client.post(url, {"bank": "NOPE", "holder": "x"}).status_code == 200  # refused
+    listing = client.get(reverse("admin:payouts_payoutaccount_changelist")).content.decode()
+    assert "**********3456" in listing and "00490104123456" not in listing
+    assert client.get(reverse("admin:payouts_payoutaccount_add")).status_code == 403
+
+
+def test_demo_data_gives_the_live_account_its_details_once(db):
+    from payouts import demo
+
+    assert demo.load() == 1
+    assert demo.load() == 0
+    live = ledger.payout_account(False)
+    assert (live.account_number, live.holder, live.balance) == (
+        "00490104123456",
+        "(주)데모플랫폼",
+        0,
+    )
