@@ -16,7 +16,13 @@ import logging
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -124,5 +130,17 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         return _answer("METHOD_NOT_ALLOWED", str(exc.detail), 405)
     if isinstance(exc, exceptions.APIException):
         return _answer(INVALID_REQUEST, str(exc.detail), exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return _answer(INVALID_REQUEST, "요청 본문이 너무 큽니다.", 413)
+    if isinstance(exc, TooManyFieldsSent):
+        return _answer(INVALID_REQUEST, "쿼리 파라미터가 너무 많습니다.", 400)
+    if isinstance(exc, SuspiciousOperation):
+        return _answer(INVALID_REQUEST, "요청이 올바르지 않습니다.", 400)
+    if isinstance(exc, DataError):
+        # A value the input schema let through but the column cannot hold (a string longer than
+        # it, a number out of its range): the statement failed, so nothing was written.
+        logger.warning("API value refused by the database: %s", exc)
+        message = "값이 저장할 수 있는 범위를 넘습니다 (문자열 길이 또는 숫자 범위)."
+        return _answer(INVALID_REQUEST, message, 400)
     logger.exception("unhandled API error")
     return _answer("INTERNAL", "서버 내부 오류가 발생했습니다.", 500)

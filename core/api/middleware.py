@@ -4,15 +4,22 @@ The SDK calls `response.json()` on every non-200 answer. Django answers some err
 our views or handlers run, and in HTML: with DEBUG on, an unknown path gets the technical 404 page
 (handler404 is skipped), a CSRF or size refusal gets its own page. This middleware turns any
 non-JSON error answer on an API path into the PortOne shape, keeping the status code.
+
+It also owns the API's body limit (docs/api.md, "Limits"): Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+(2.5 MB) is too small for the documented batches (10,000 partners is ~3.2 MB), and past it
+`request.body` raises RequestDataTooBig wherever it is first read. On API paths the body is read
+here, up to `API_MAX_BODY_BYTES` (32 MB by default); a larger Content-Length answers 413 before
+anything reads it.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from core.api.views import API_PREFIXES
+from core.api.views import API_PREFIXES, api_max_body_bytes
 
 WEBHOOK_PREFIX = "/webhooks/"
 
@@ -39,10 +46,15 @@ class JsonApiErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        on_api = request.path.startswith((*API_PREFIXES, WEBHOOK_PREFIX))
+        if on_api:
+            refused = self._read_body(request)
+            if refused is not None:
+                return refused
         response = self.get_response(request)
         if (
             response.status_code >= 400
-            and request.path.startswith((*API_PREFIXES, WEBHOOK_PREFIX))
+            and on_api
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             replaced = json_error(response.status_code)
@@ -50,3 +62,33 @@ class JsonApiErrorsMiddleware:
                 replaced["Allow"] = response["Allow"]
             return replaced
         return response
+
+    @staticmethod
+    def _read_body(request: HttpRequest) -> JsonResponse | None:
+        """Read the body within the API's limit (Django's own check then does not apply), or
+        answer 413 / 400 without reading it."""
+        limit = api_max_body_bytes()
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            return JsonResponse(
+                {"type": "INVALID_REQUEST", "message": "Content-Length 헤더가 올바르지 않습니다."},
+                status=400,
+            )
+        if length > limit:
+            return JsonResponse(
+                {
+                    "type": "INVALID_REQUEST",
+                    "message": f"요청 본문이 너무 큽니다 (최대 {limit:,}바이트, 받은 크기 "
+                    f"{length:,}바이트).",
+                },
+                status=413,
+            )
+        if length > 0 and not hasattr(request, "_body"):
+            body = request.read(limit + 1)
+            if len(body) > limit:
+                return json_error(413)
+            request._body = body  # what HttpRequest.body would have read, without its 2.5 MB cap
+            request._stream = io.BytesIO(body)
+        return None

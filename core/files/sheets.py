@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -21,6 +22,15 @@ from core.files.rows import RowError
 
 MAX_FILE_BYTES = 60 * 1024 * 1024
 MAX_ROWS = 200_000
+#: columns a row may span (XLSX: up to column ZZ) and cells a sheet's used range may hold: the
+#: XLSX reader builds the whole rectangle from A1 to the last cell, so a 1.5 KB file with a cell
+#: at XFD1048576 would ask for 17 billion cells (tests/core/test_sheet_bombs.py)
+MAX_COLUMNS = 702
+MAX_CELLS = 6_000_000
+#: an XLSX unpacked: all its parts together, and how much one part may expand (a zip bomb)
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_PACK_RATIO = 200
+MAX_ZIP_ENTRIES = 1_000
 CSV_CHUNK_ROWS = 500
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -98,22 +108,207 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _too_large(what: str) -> FileError:
+    return FileError(
+        f"엑셀 파일이 너무 큽니다 ({what}). 한 번에 {MAX_ROWS:,}행, {MAX_COLUMNS}열, "
+        f"{MAX_CELLS:,}칸까지 올릴 수 있습니다: 빈 행과 열을 지우거나 파일을 나누어 주세요."
+    )
+
+
+def _above(n: int) -> bytes:
+    """A regex (bytes) for the decimal integers greater than `n` (leading zeros allowed)."""
+    digits = str(n)
+    options = [f"[1-9][0-9]{{{len(digits)},}}"]
+    for i, d in enumerate(digits):
+        if d != "9":
+            options.append(f"{digits[:i]}[{int(d) + 1}-9][0-9]{{{len(digits) - i - 1}}}")
+    return f"0*(?:{'|'.join(options)})".encode()
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+_ROW_REF = re.compile(rb'<row r="([0-9]{1,9})"')
+_CELL_ROW = re.compile(rb'<c r="[A-Za-z]+([0-9]+)"')
+#: In one pass over a sheet: a cell in a column past Z (group 1: its letters), a cell below the
+#: row limit (group 2), or a cell this scan cannot place (its reference is not the first
+#: attribute, or is missing or odd): such a sheet is read row by row instead (`_streamed_rows`).
+_CELL_SCAN = re.compile(
+    rb'<c(?: r="([A-Za-z]{2,})[0-9]| r="[A-Za-z]+(' + _above(MAX_ROWS + 1) + rb')"'
+    rb'|(?! r="[A-Za-z]{1,3}[0-9]{1,7}")[\s/>])'
+)
+#: cells or rows written with a namespace prefix (`<x:c>`): read row by row as well
+_PREFIXED = re.compile(rb":c[\s/>]|:row[\s/>]")
+
+
+@dataclass
+class _Extent:
+    rows: int = 0
+    columns: int = 26  # a sheet of single-letter columns is taken as A to Z
+    wide: bool = False  # a column past Z was seen: `columns` is measured
+    plain: bool = True  # every cell and row was placed by this scan
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> list[str]:
+    """The worksheet calamine reads as the first sheet, or every XML part when the workbook's
+    list of sheets cannot be followed here (then every one is checked)."""
+    names = set(archive.namelist())
+    # The fallback is every XML part, wherever it lies: a sheet the workbook points to in a way
+    # this code does not follow must still be checked before calamine follows it.
+    worksheets = sorted(n for n in names if n.lower().endswith(".xml"))
+    try:
+        workbook = archive.read("xl/workbook.xml")[:1_000_000]
+        rels = archive.read("xl/_rels/workbook.xml.rels")[:1_000_000]
+    except KeyError:
+        return worksheets
+    first = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
+    if first is None:
+        return worksheets
+    for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        rel_id = re.search(rb'\bId="([^"]+)"', tag)
+        target = re.search(rb'\bTarget="([^"]+)"', tag)
+        if rel_id and target and rel_id.group(1) == first.group(1):
+            path = target.group(1).decode(errors="replace")
+            path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+            return [path] if path in names else worksheets
+    return worksheets
+
+
+def _chunks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """A part's XML in pieces of about 4 MB that end at a `>`, so no tag is cut in two (a tag
+    longer than 1 MB is cut anyway and then seen as unusual). zipfile stops at the declared size
+    and checks the CRC, so a part cannot unpack to more than the zip says."""
+    with archive.open(name) as part:
+        tail = b""
+        while chunk := part.read(1 << 22):
+            buffer = tail + chunk
+            cut = buffer.rfind(b">") + 1
+            if cut == 0 and len(buffer) > 1 << 20:
+                cut = len(buffer)
+            yield buffer[:cut]
+            tail = buffer[cut:]
+        if tail:
+            yield tail
+
+
+def _scan_sheet(archive: zipfile.ZipFile, name: str) -> _Extent:
+    """The used range of one worksheet, from its XML, without building it."""
+    extent = _Extent()
+    for buffer in _chunks(archive, name):
+        for match in _CELL_SCAN.finditer(buffer):
+            letters, below = match.groups()
+            if letters:
+                extent.wide = True
+                extent.columns = max(extent.columns, _column_number(letters))
+            elif below:
+                extent.rows = int(below)
+            else:
+                extent.plain = False
+        if extent.plain and _PREFIXED.search(buffer):
+            extent.plain = False
+        if (
+            extent.rows > MAX_ROWS + 1
+            or not extent.plain
+            or (extent.wide and extent.columns > MAX_COLUMNS)
+        ):
+            return extent
+    # Single-letter columns: at most 26 x the row limit, within MAX_CELLS. A wider sheet is
+    # measured: its last row from the <row r> marks, checked against every cell reference (a
+    # cell below the last mark, which no spreadsheet program writes, makes every cell count).
+    extent.rows = MAX_ROWS + 1
+    if extent.wide:
+        marks = [max(map(int, f)) for b in _chunks(archive, name) if (f := _ROW_REF.findall(b))]
+        extent.rows = max(marks, default=1)
+        beyond = re.compile(rb'<c r="[A-Za-z]+' + _above(extent.rows) + rb'"')
+        if any(beyond.search(buffer) for buffer in _chunks(archive, name)):
+            extent.rows = max(
+                max(map(int, _CELL_ROW.findall(buffer)), default=0)
+                for buffer in _chunks(archive, name)
+            )
+    return extent
+
+
+def _check_xlsx(data: bytes) -> bool:
+    """Refuse a zip bomb or a spreadsheet bomb before any reader sees it (FileError). True when
+    calamine may read the first sheet whole; False when it must be read row by row."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise FileError(f"엑셀 파일을 읽을 수 없습니다: {exc}") from exc
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise _too_large(f"압축 항목 {len(entries):,}개")
+        unpacked = sum(entry.file_size for entry in entries)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise _too_large(f"압축을 풀면 {unpacked >> 20:,} MB")
+        for entry in entries:
+            if entry.file_size > 1 << 20 and entry.file_size > MAX_PACK_RATIO * max(
+                entry.compress_size, 1
+            ):
+                raise _too_large(f"{entry.filename}의 압축률이 비정상적으로 높음")
+        plain = True
+        try:
+            for entry in entries:  # calamine loads every shared string up front
+                if entry.filename.lower().endswith("sharedstrings.xml"):
+                    pieces = _chunks(archive, entry.filename)
+                    strings = sum(b.count(b"<si>") + b.count(b"<si ") for b in pieces)
+                    if strings > MAX_CELLS:
+                        raise _too_large(f"공유 문자열 {strings:,}개")
+            for name in _sheet_parts(archive):
+                extent = _scan_sheet(archive, name)
+                if extent.rows > MAX_ROWS + 1:
+                    raise _too_large(f"{extent.rows:,}행 이상")
+                if extent.wide and extent.columns > MAX_COLUMNS:
+                    raise _too_large(f"{extent.columns:,}열")
+                if extent.plain and extent.rows * extent.columns > MAX_CELLS:
+                    raise _too_large(f"{extent.rows:,}행 × {extent.columns:,}열")
+                plain = plain and extent.plain
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError) as exc:
+            raise FileError(f"엑셀 파일을 읽을 수 없습니다: {exc}") from exc
+    return plain
+
+
+def _streamed_rows(data: bytes) -> Iterator[list[Any]]:
+    """openpyxl read-only, one row at a time, with the limits checked as rows arrive: for a
+    sheet the scan could not place, and an install without python-calamine."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()  # do not trust a declared A1:XFD1048576 (tablib #482)
+    cells = 0
+    try:
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS + 1:
+                raise _too_large(f"{number:,}행 이상")
+            if len(row) > MAX_COLUMNS:
+                raise _too_large(f"{number:,}행이 {len(row):,}열")
+            cells += len(row)
+            if cells > MAX_CELLS:
+                raise _too_large(f"{MAX_CELLS:,}칸 초과")
+            yield list(row)
+    finally:
+        workbook.close()
+
+
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
     """python-calamine (Rust) reads ~9x faster than openpyxl read-only
     (docs/decisions.md#reading-xlsx); openpyxl stays as the fallback so uploads work on an install
-    without it."""
+    without it. Calamine builds the sheet's whole used range in memory and aborts the process
+    when that fails, so `_check_xlsx` bounds the range first."""
+    plain = _check_xlsx(data)
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - exercised only without python-calamine
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # do not trust a declared A1:XFD1048576 (tablib #482)
-        try:
-            yield from (list(row) for row in sheet.iter_rows(values_only=True))
-        finally:
-            workbook.close()
+        plain = False
+    if not plain:
+        yield from _streamed_rows(data)
         return
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     yield from workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -122,7 +317,16 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
 def _table(rows: Iterable[list[str]], encoding: str) -> Table:
     headers: list[str] | None = None
     out: list[tuple[int, list[str]]] = []
+    cells_seen = 0
     for number, cells in enumerate(rows, start=1):
+        # Blank rows count too: a file of a million empty lines is no smaller to read.
+        if number > MAX_ROWS + 1:
+            raise FileError(f"한 번에 {MAX_ROWS:,}행까지 올릴 수 있습니다 (빈 행 포함, 헤더 제외).")
+        if len(cells) > MAX_COLUMNS:
+            raise FileError(f"{number}행: 열이 너무 많습니다 (최대 {MAX_COLUMNS}열).")
+        cells_seen += len(cells)
+        if cells_seen > MAX_CELLS:
+            raise FileError(f"{number}행: 칸이 너무 많습니다 (파일당 최대 {MAX_CELLS:,}칸).")
         if headers is None:
             headers = [c.replace("\ufeff", "").strip() for c in cells]
             while headers and not headers[-1]:
@@ -132,8 +336,6 @@ def _table(rows: Iterable[list[str]], encoding: str) -> Table:
             continue
         if any(cells):
             out.append((number, cells))
-            if len(out) > MAX_ROWS:
-                raise FileError(f"한 번에 {MAX_ROWS:,}행까지 올릴 수 있습니다.")
     if headers is None:
         raise FileError("빈 파일입니다.")
     return Table(headers=headers, rows=out, encoding=encoding)
@@ -147,6 +349,8 @@ def read_table(data: bytes, filename: str = "") -> Table:
     if data.startswith(b"PK\x03\x04"):
         try:
             rows = [[cell_text(v) for v in row] for row in _xlsx_rows(data)]
+        except FileError:
+            raise
         except Exception as exc:  # calamine and openpyxl raise many types for a broken file
             raise FileError(f"엑셀 파일을 읽을 수 없습니다: {exc}") from exc
         return _table(rows, "xlsx")
@@ -155,6 +359,9 @@ def read_table(data: bytes, filename: str = "") -> Table:
     text, encoding = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    # Before the csv module builds lists: a line of millions of separators is one huge row.
+    if text.count(delimiter) > MAX_CELLS:
+        raise FileError(f"CSV가 너무 큽니다: 한 번에 {MAX_CELLS:,}칸까지 올릴 수 있습니다.")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return _table(([c.strip() for c in row] for row in reader), encoding)
