@@ -1,42 +1,98 @@
 """Personal data at rest: Fernet-encrypted model fields, a keyed blind index for exact search,
-and masking for lists and logs.
+and masking for lists and logs (docs/security.md).
 
-The key is FIELD_ENCRYPTION_KEY (urlsafe base64, 32 bytes). Without it a key is derived from
-SECRET_KEY so that a laptop needs no setup; production sets its own and backs it up, because data
-encrypted under a lost key cannot be read again.
+Keys come from FIELD_ENCRYPTION_KEY: one urlsafe-base64 Fernet key, or a comma-separated list of
+them for rotation. The first key encrypts and keys the blind index; every key in the list
+decrypts (cryptography's MultiFernet). `manage.py rotate_encryption_key` re-encrypts the stored
+data (and rebuilds the blind indexes) under the first key, after which the old keys can go.
+settings.py requires the variable in a deployment and generates one under VAR_DIR otherwise.
 """
 
-import base64
 import hashlib
 import hmac
 from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
+
+KEY_SETTING = "FIELD_ENCRYPTION_KEY"
+MAKE_KEY = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
 
 
-@cache
-def _key() -> bytes:
-    raw = settings.FIELD_ENCRYPTION_KEY
-    if raw:
+def parse_keys(raw: str | bytes | list | tuple) -> tuple[bytes, ...]:
+    """FIELD_ENCRYPTION_KEY as keys, newest first; a malformed one fails naming its position."""
+    if isinstance(raw, bytes):
+        raw = raw.decode()
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    keys = []
+    for position, part in enumerate(parts, start=1):
+        key = (part.decode() if isinstance(part, bytes) else str(part)).strip()
         try:
-            if len(base64.urlsafe_b64decode(raw)) != 32:
-                raise ValueError
+            Fernet(key)
         except ValueError as exc:
             raise ImproperlyConfigured(
-                "FIELD_ENCRYPTION_KEY must be 32 bytes in urlsafe base64 "
-                "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')"
+                f"{KEY_SETTING}: key {position} is not a Fernet key (32 bytes, urlsafe base64, "
+                f"44 characters); make one with {MAKE_KEY}"
             ) from exc
-        return raw.encode() if isinstance(raw, str) else raw
-    digest = hashlib.sha256(b"field-encryption:" + settings.SECRET_KEY.encode()).digest()
-    return base64.urlsafe_b64encode(digest)
+        keys.append(key.encode())
+    if not keys:
+        raise ImproperlyConfigured(f"{KEY_SETTING} is empty; make a key with {MAKE_KEY}")
+    return tuple(keys)
 
 
 @cache
-def _fernet() -> Fernet:
+def _keys() -> tuple[bytes, ...]:
+    return parse_keys(settings.FIELD_ENCRYPTION_KEY)
+
+
+def _key() -> bytes:
+    """The current key: encrypts new values and keys the blind index."""
+    return _keys()[0]
+
+
+@cache
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in _keys()])
+
+
+@cache
+def _current() -> Fernet:
     return Fernet(_key())
+
+
+@cache
+def _index_mac() -> "hmac.HMAC":
+    return hmac.new(_key(), digestmod=hashlib.sha256)
+
+
+def reset_keys() -> None:
+    """Forget the cached keys (after FIELD_ENCRYPTION_KEY changed, e.g. in a test)."""
+    for cached in (_keys, _fernet, _current, _index_mac):
+        cached.cache_clear()
+
+
+@receiver(setting_changed)
+def _on_setting_changed(*, setting, **kwargs):
+    if setting == KEY_SETTING:
+        reset_keys()
+
+
+class UnreadableData(ImproperlyConfigured):
+    """A stored token that no configured key opens: the key it was written with is missing."""
+
+
+def _unreadable() -> UnreadableData:
+    return UnreadableData(
+        f"개인정보를 복호화할 수 없습니다: {KEY_SETTING}에 없는 키로 암호화된 값입니다. "
+        "이전 키를 목록 끝에 남겨 두고 `manage.py rotate_encryption_key`를 실행하세요 "
+        f"(cannot decrypt personal data: its key is not in {KEY_SETTING})."
+    )
 
 
 def encrypt(value: str) -> str:
@@ -55,21 +111,24 @@ def decrypt_bytes(token: bytes) -> bytes:
     try:
         return _fernet().decrypt(token)
     except InvalidToken as exc:
-        raise ImproperlyConfigured(
-            "cannot decrypt personal data: FIELD_ENCRYPTION_KEY differs from the one it was "
-            "written with"
-        ) from exc
+        raise _unreadable() from exc
 
 
-@cache
-def _index_mac() -> "hmac.HMAC":
-    return hmac.new(_key(), digestmod=hashlib.sha256)
+def is_current(token: bytes) -> bool:
+    """Whether the token is written under the current (first) key; checks the MAC only."""
+    try:
+        _current().extract_timestamp(token)
+    except InvalidToken:
+        return False
+    return True
 
 
 def blind_index(value: str) -> str:
     """Keyed hash of a normalised value: lets us find an exact account number without storing it.
 
-    The keyed HMAC state is built once and copied per value (bulk imports hash 10^5 numbers)."""
+    The keyed HMAC state is built once and copied per value (bulk imports hash 10^5 numbers).
+    A column named `<field>_index` beside an encrypted `<field>` holds it; the rotation command
+    rebuilds such columns under the new key."""
     normalised = value if value.isalnum() else "".join(ch for ch in value if ch.isalnum())
     mac = _index_mac().copy()
     mac.update(normalised.encode())
@@ -103,3 +162,23 @@ class EncryptedCharField(models.TextField):
 
     def decrypt_value(self, token):
         return None if token in (None, "") else decrypt(token)
+
+
+class EncryptedBinaryField(models.BinaryField):
+    """Bytes stored as a Fernet token (binary column); Python code sees the plain bytes."""
+
+    encrypted = True
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else decrypt_bytes(bytes(value))
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is not None:
+            value = encrypt_bytes(bytes(value))
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def encrypt_value(self, value):
+        return None if value is None else encrypt_bytes(bytes(value))
+
+    def decrypt_value(self, token):
+        return None if token is None else decrypt_bytes(bytes(token))

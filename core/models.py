@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.crypto import EncryptedBinaryField
+
 SECRET_PREFIX = "sk_"
 
 
@@ -26,7 +28,8 @@ def hash_secret(raw: str) -> str:
 class ApiSecret(models.Model):
     """An API secret (API 시크릿) an integrator sends as `Authorization: PortOne <secret>`.
 
-    Only the hash is stored; the secret is shown once, when it is created.
+    Only the hash is stored; the secret is shown once, when it is created. A read-only secret
+    may only read (GET/HEAD/OPTIONS); core.api.auth.HasApiSecret refuses its writes.
     """
 
     name = models.CharField(_("이름"), max_length=100)
@@ -35,6 +38,11 @@ class ApiSecret(models.Model):
     created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("마지막 사용"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("폐기 시각"), null=True, blank=True)
+    read_only = models.BooleanField(
+        _("읽기 전용"),
+        default=False,
+        help_text=_("켜면 조회(GET)만 할 수 있고 쓰기 요청은 403 FORBIDDEN으로 거절됩니다."),
+    )
 
     class Meta:
         verbose_name = _("API 시크릿")
@@ -49,9 +57,11 @@ class ApiSecret(models.Model):
         return self.revoked_at is None
 
     @classmethod
-    def issue(cls, *, name: str) -> tuple["ApiSecret", str]:
+    def issue(cls, *, name: str, read_only: bool = False) -> tuple["ApiSecret", str]:
         raw = SECRET_PREFIX + secrets.token_urlsafe(32)
-        obj = cls.objects.create(name=name, prefix=raw[:8], secret_hash=hash_secret(raw))
+        obj = cls.objects.create(
+            name=name, prefix=raw[:8], secret_hash=hash_secret(raw), read_only=read_only
+        )
         return obj, raw
 
     def revoke(self) -> None:
@@ -82,15 +92,19 @@ class IdempotencyKey(models.Model):
 
     The row is inserted in the same transaction as the work it guards, so a concurrent duplicate
     waits on the unique index and then replays the stored answer: the database serialises it.
+    The stored answer is encrypted like the personal data it may carry (account numbers, birth
+    dates): a copy here must not be more readable than the partner row itself.
     """
 
     key = models.CharField(max_length=255)
-    caller = models.CharField(max_length=64, help_text="hash of the Authorization header")
+    caller = models.CharField(
+        max_length=64, help_text="hash of the authenticated API secret (core.api.idempotency)"
+    )
     request_hash = models.CharField(max_length=64)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)
     status_code = models.PositiveSmallIntegerField(null=True)
-    response_body = models.BinaryField(null=True)
+    response_body = EncryptedBinaryField(null=True)
     content_type = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -211,3 +225,6 @@ class Job(models.Model):
         if not self.total:
             return 0
         return min(100, self.done * 100 // self.total)
+
+
+from core.outbound.models import WebhookAttempt, WebhookEndpoint, WebhookMessage  # noqa: E402,F401

@@ -11,18 +11,22 @@ admin.site.index_title = _("정산 백오피스")
 
 @admin.register(ApiSecret)
 class ApiSecretAdmin(ModelAdmin):
-    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
+    """The 관리자 role's page (core.view/add/change_apisecret; docs/payouts.md#roles). A secret is
+    read-only (`read_only`: GET only, writes answer 403 FORBIDDEN) or not; that can be changed
+    later, the secret itself never."""
+
+    list_display = ("name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("read_only", "revoked_at")
     search_fields = ("name", "prefix")
     readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
-    fields = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "read_only", "prefix", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke_selected"]
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["name"])
+            obj.save(update_fields=["name", "read_only"])
             return
-        issued, raw = ApiSecret.issue(name=obj.name)
+        issued, raw = ApiSecret.issue(name=obj.name, read_only=obj.read_only)
         obj.pk = issued.pk
         self.message_user(
             request,
@@ -30,7 +34,7 @@ class ApiSecretAdmin(ModelAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description=_("선택한 시크릿 폐기"))
+    @admin.action(description=_("선택한 시크릿 폐기"), permissions=["change"])
     def revoke_selected(self, request, queryset):
         count = 0
         for secret in queryset.filter(revoked_at__isnull=True):
@@ -48,7 +52,10 @@ class ApiSecretAdmin(ModelAdmin):
 class IdempotencyKeyAdmin(ModelAdmin):
     list_display = ("key", "method", "path", "status_code", "created_at")
     search_fields = ("key", "path")
-    readonly_fields = [f.name for f in IdempotencyKey._meta.fields]
+    # The stored answer is sealed (it can hold account numbers and birth dates): never shown.
+    fields = readonly_fields = [
+        f.name for f in IdempotencyKey._meta.fields if f.name not in ("id", "response_body")
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -6,9 +6,23 @@ Missing or unknown secrets answer 401 with the SDK's UnauthorizedError shape; se
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from core.errors import Forbidden
 from core.models import ApiPrincipal, ApiSecret, hash_secret
 
 SCHEME = "PortOne"
+
+
+def secret_from_header(header: str) -> str | None:
+    """The API secret in an `Authorization: PortOne <secret>` value; None for any other form.
+
+    Spaces between the scheme and the secret and after it are not part of the secret. The one
+    reading of the header: authentication and idempotency keys (core.api.idempotency) share it,
+    so two spellings of one secret are one caller."""
+    scheme, _, raw = header.partition(" ")
+    secret = raw.strip()
+    if scheme != SCHEME or not secret:
+        return None
+    return secret
 
 
 class PortOneSecretAuthentication(authentication.BaseAuthentication):
@@ -16,14 +30,14 @@ class PortOneSecretAuthentication(authentication.BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header:
             return None
-        scheme, _, raw = header.partition(" ")
-        if scheme != SCHEME or not raw.strip():
+        raw = secret_from_header(header)
+        if raw is None:
             raise exceptions.AuthenticationFailed(
                 "Authorization 헤더는 'PortOne <API 시크릿>' 형식이어야 합니다."
             )
         secret = (
-            ApiSecret.objects.filter(secret_hash=hash_secret(raw.strip()), revoked_at__isnull=True)
-            .only("id", "name", "last_used_at")
+            ApiSecret.objects.filter(secret_hash=hash_secret(raw), revoked_at__isnull=True)
+            .only("id", "name", "last_used_at", "read_only")
             .first()
         )
         if secret is None:
@@ -40,5 +54,19 @@ class PortOneSecretAuthentication(authentication.BaseAuthentication):
 
 
 class HasApiSecret(permissions.BasePermission):
+    """Every API view's permission (REST_FRAMEWORK's DEFAULT_PERMISSION_CLASSES): a valid secret,
+    and for anything but a read (GET, HEAD, OPTIONS) one that is not read-only. A read-only
+    secret's write answers 403 with PortOne's ForbiddenError shape (`type` FORBIDDEN) before the
+    view runs, so nothing is written and no idempotency key is kept."""
+
     def has_permission(self, request, view):
-        return isinstance(request.user, ApiPrincipal)
+        principal = request.user
+        if not isinstance(principal, ApiPrincipal):
+            return False
+        if request.method not in permissions.SAFE_METHODS and principal.secret.read_only:
+            raise Forbidden(
+                "FORBIDDEN",
+                f"읽기 전용 API 시크릿({principal.secret.name})으로는 "
+                f"{request.method} 요청을 할 수 없습니다.",
+            )
+        return True

@@ -7,6 +7,12 @@
 * The key row is inserted in the same transaction as the work. A concurrent duplicate blocks on
   the unique index until the first commits, then fails the insert and replays the stored answer:
   the database serialises duplicates, there is no check-then-insert race.
+* Keys belong to the caller: the API secret, read from `Authorization` exactly as authentication
+  reads it (`secret_from_header`), so `PortOne  <secret>` with extra spaces is the same caller. A
+  header that names no live secret gets no idempotency: the view answers 401 and nothing is kept,
+  and a revoked secret cannot replay answers stored under it.
+* The stored answer is encrypted (`EncryptedBinaryField`, core.crypto): partner and transfer
+  answers carry account numbers and birth dates (docs/security.md#idempotency-replays).
 """
 
 import hashlib
@@ -18,8 +24,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
+from core.api.auth import SCHEME, secret_from_header
 from core.api.views import API_PREFIXES
-from core.models import IdempotencyKey
+from core.models import ApiSecret, IdempotencyKey, hash_secret
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -27,6 +34,20 @@ MAX_KEY_LENGTH = 255
 
 def _error(status: int, message: str, type_: str = "INVALID_REQUEST") -> JsonResponse:
     return JsonResponse({"type": type_, "message": message}, status=status)
+
+
+def caller_of(request) -> str | None:
+    """Who owns the request's keys: a hash of the live API secret it authenticates with.
+
+    The hash is of the canonical header `PortOne <secret>`, so keys stored before the header was
+    normalised (when the raw header was hashed) still belong to the SDK's callers."""
+    secret = secret_from_header(request.headers.get("Authorization", ""))
+    if secret is None:
+        return None
+    live = ApiSecret.objects.filter(secret_hash=hash_secret(secret), revoked_at__isnull=True)
+    if not live.exists():
+        return None
+    return hashlib.sha256(f"{SCHEME} {secret}".encode()).hexdigest()
 
 
 def _replay(row: IdempotencyKey) -> HttpResponse:
@@ -48,7 +69,9 @@ class IdempotencyMiddleware:
         if not key or len(key) > MAX_KEY_LENGTH:
             return _error(400, f"{HEADER}: 1~{MAX_KEY_LENGTH}자여야 합니다.")
 
-        caller = hashlib.sha256(request.headers.get("Authorization", "").encode()).hexdigest()
+        caller = caller_of(request)
+        if caller is None:  # no live secret: authentication refuses it, nothing to remember
+            return self.get_response(request)
         fingerprint = hashlib.sha256(
             json.dumps(
                 [request.method, request.path, request.META.get("QUERY_STRING", "")]
