@@ -33,11 +33,11 @@ class ArchiveActionsMixin:
         for line in refused:
             self.message_user(request, line, messages.WARNING)
 
-    @admin.action(description=_("선택한 항목 보관"))
+    @admin.action(description=_("선택한 항목 보관"), permissions=["change"])
     def archive_selected(self, request, queryset):
         self._apply(request, queryset, self.archive_one, "보관")
 
-    @admin.action(description=_("선택한 항목 복원"))
+    @admin.action(description=_("선택한 항목 복원"), permissions=["change"])
     def recover_selected(self, request, queryset):
         self._apply(request, queryset, self.recover_one, "복원")
 

@@ -12,11 +12,13 @@ core.admin.display for money and statuses), else the model field's value (choice
 objects' names, local times), else the displayed text without its HTML.
 
 A list of more than BACKGROUND_ROWS rows is written by a background job (core.models.Job, run by
-django-q2) instead of inside the request: the page follows a progress bar and ends on a download
-link that only the user who asked can use. The job replays the list's query string as that user,
-through the same hooks (`export_queryset`, `export_columns`, `export_rows`), so an admin that
-overrides them gets the same file either way; the file is kept encrypted (it may hold full
-account numbers) and deleted after a day.
+django-q2) instead of inside the request: following the download link shows a confirmation whose
+POST (CSRF-protected: a link on another site cannot start work) starts the job; its page follows a
+progress bar and ends on a download link that only the user who asked, while they may still view
+the list, can use. Every step needs the list's view permission (docs/payouts.md#roles). The job
+replays the list's query string as that user, through the same hooks (`export_queryset`,
+`export_columns`, `export_rows`), so an admin that overrides them gets the same file either way;
+the file is kept encrypted (it may hold full account numbers) and deleted after a day.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, resolve, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -145,6 +148,8 @@ class ExcelExportMixin:
             opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         if count > BACKGROUND_ROWS:
+            if request.method != "POST":
+                return self._confirm_export_job(request, count)
             return self._start_export_job(request, count)
         columns = self.export_columns(request)
         spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
@@ -159,10 +164,28 @@ class ExcelExportMixin:
             content_type=sheets.XLSX_CONTENT_TYPE,
         )
 
-    def _start_export_job(self, request, count: int) -> HttpResponse:
+    def _back_url(self, request) -> str:
         opts = self.model._meta
         query = request.GET.urlencode()
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        return f"{changelist}?{query}" if query else changelist
+
+    def _confirm_export_job(self, request, count: int) -> HttpResponse:
+        """The page whose POST starts the job (a GET only shows it)."""
+        opts = self.model._meta
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": f"{opts.verbose_name_plural} 엑셀 다운로드 ({count:,}행)",
+            "count": count,
+            "back_url": self._back_url(request),
+        }
+        return TemplateResponse(request, "admin/export_confirm.html", context)
+
+    def _start_export_job(self, request, count: int) -> HttpResponse:
+        opts = self.model._meta
+        query = request.GET.urlencode()
         job = Job.objects.create(
             kind=Job.Kind.EXPORT,
             title=f"{opts.verbose_name_plural} 엑셀 다운로드 ({count:,}행)",
@@ -174,7 +197,7 @@ class ExcelExportMixin:
                 "model": opts.label_lower,
                 "query": query,
                 "path": request.path,
-                "back_url": f"{changelist}?{query}" if query else changelist,
+                "back_url": self._back_url(request),
                 "content_type": sheets.XLSX_CONTENT_TYPE,
             },
         )
@@ -253,6 +276,16 @@ def _model_admin(job: Job):
 @job_files.runner(Job.Kind.EXPORT)
 def run_export(job: Job, progress: job_files.Progress) -> None:
     _model_admin(job).run_export_job(job, progress)
+
+
+@jobs.access(Job.Kind.EXPORT)
+def export_allowed(request, job: Job) -> bool:
+    """An export's result and file only while its owner may still view the list."""
+    try:
+        model_admin = _model_admin(job)
+    except (LookupError, KeyError):
+        return False
+    return model_admin.has_view_permission(request)
 
 
 @jobs.result_page(Job.Kind.EXPORT)

@@ -3,7 +3,9 @@ status), its result (what the kind's handler shows: an upload's preview or error
 link) and its file. Only the job's owner sees any of them; to anyone else the job does not exist.
 
 Kinds register what their result page is with `result_page(kind)`; core.admin.uploads and
-core.admin.exports do. `urls()` is mounted by the site's URLconf.
+core.admin.exports do. A kind may also register whether its owner may still open its result and file
+(`access(kind)`: an export only while the owner keeps the list's view permission); refused, they
+answer 403. `urls()` is mounted by the site's URLconf.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -22,6 +25,8 @@ from core.models import Job
 
 ResultPage = Callable[[Any, Job], HttpResponse]
 RESULT_PAGES: dict[str, ResultPage] = {}
+Access = Callable[[Any, Job], bool]
+ACCESS: dict[str, Access] = {}
 
 
 def result_page(kind: str) -> Callable[[ResultPage], ResultPage]:
@@ -32,10 +37,23 @@ def result_page(kind: str) -> Callable[[ResultPage], ResultPage]:
     return register
 
 
-def owned_job(request, pk: int) -> Job:
+def access(kind: str) -> Callable[[Access], Access]:
+    def register(func: Access) -> Access:
+        ACCESS[kind] = func
+        return func
+
+    return register
+
+
+def owned_job(request, pk: int, *, result: bool = False) -> Job:
     """The job, if the user asked for it; 404 otherwise (even for a superuser: a job's file can
-    hold personal data its owner was allowed to see)."""
-    return get_object_or_404(Job, pk=pk, owner_id=request.user.pk)
+    hold personal data its owner was allowed to see). For its `result` (page or file), 403 if the
+    owner has since lost the right its kind asks for (`access`)."""
+    job = get_object_or_404(Job, pk=pk, owner_id=request.user.pk)
+    allowed = ACCESS.get(job.kind)
+    if result and allowed is not None and not allowed(request, job):
+        raise PermissionDenied
+    return job
 
 
 def start(job: Job) -> HttpResponse:
@@ -102,7 +120,7 @@ def status_view(request, pk: int) -> JsonResponse:
 
 
 def result_view(request, pk: int) -> HttpResponse:
-    job = owned_job(request, pk)
+    job = owned_job(request, pk, result=True)
     if not job.finished:
         return job_page(request, job)
     handler = RESULT_PAGES.get(job.kind)
@@ -112,7 +130,7 @@ def result_view(request, pk: int) -> HttpResponse:
 
 
 def download_view(request, pk: int) -> HttpResponse:
-    job = owned_job(request, pk)
+    job = owned_job(request, pk, result=True)
     if job.status != Job.Status.SUCCEEDED or not job_files.exists(job.result_file):
         raise Http404("파일이 없거나 보관 기간(하루)이 지났습니다.")
     content_type = job.params.get("content_type", "application/octet-stream")

@@ -32,6 +32,10 @@ def _reregister(model, *bases):
     admin.site.register(model, type(name, (*bases, ModelAdmin), {"__module__": __name__}))
 
 
+# Resubmitting a task queues work: only for who may change the task tables (관리자), not for
+# anyone who can see them (docs/payouts.md#roles).
+q_admin.resubmit_task.allowed_permissions = ("change",)
+
 _reregister(Schedule, q_admin.ScheduleAdmin)
 _reregister(Success, q_admin.TaskAdmin)
 _reregister(Failure, q_admin.FailAdmin)

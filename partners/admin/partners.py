@@ -754,7 +754,7 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
     def recover_one(self, obj) -> None:
         services.partner_recover(public_id=obj.public_id, is_for_test=obj.is_for_test)
 
-    @admin.action(description=_("계좌·사업자 상태 다시 확인"))
+    @admin.action(description=_("계좌·사업자 상태 다시 확인"), permissions=["change"])
     def reverify_selected(self, request, queryset):
         pks = list(queryset.values_list("pk", flat=True))
         schedule_verification(pks)

@@ -137,7 +137,7 @@ class SettleNowMixin:
     """ "정산 내역 생성(지금)" runs the hourly job at once. It needs no selection: Django refuses
     an action without selected rows, so the POST is marked "select across" for this action."""
 
-    @admin.action(description=_("정산 내역 생성(지금)"))
+    @admin.action(description=_("정산 내역 생성(지금)"), permissions=["change"])
     def gather_now(self, request, queryset):
         result = settle_due()
         self.message_user(

@@ -303,15 +303,15 @@ class PartnerSettlementAdmin(ListTotalsMixin, SettleNowMixin, HistoryAdmin):
         for line in refused[:20]:
             self.message_user(request, line, messages.WARNING)
 
-    @admin.action(description=_("지급 보류"))
+    @admin.action(description=_("지급 보류"), permissions=["change"])
     def withhold_selected(self, request, queryset):
         return self._bulk(request, queryset, S.PAYOUT_WITHHELD, "지급 보류")
 
-    @admin.action(description=_("보류 해제 (지급 예정으로)"))
+    @admin.action(description=_("보류 해제 (지급 예정으로)"), permissions=["change"])
     def release_selected(self, request, queryset):
         return self._bulk(request, queryset, S.PAYOUT_PREPARED, "보류 해제")
 
-    @admin.action(description=_("지급 제외"))
+    @admin.action(description=_("지급 제외"), permissions=["change"])
     def exclude_selected(self, request, queryset):
         return self._bulk(request, queryset, S.PAYOUT_EXCLUDED, "지급 제외")
 

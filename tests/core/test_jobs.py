@@ -242,8 +242,11 @@ def test_a_large_export_runs_as_a_job_with_exactly_the_filtered_rows(
     assert len(expected) == 1 + 7
 
     monkeypatch.setattr(exports, "BACKGROUND_ROWS", 5)
+    confirm = finance.get(url, query)  # over it: a GET only asks; the POST starts the job
+    assert confirm.status_code == 200 and 'id="export-form"' in confirm.content.decode()
+    assert not Job.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        started = finance.get(url, query)
+        started = finance.post(f"{url}?status__exact=PAYOUT_WITHHELD")
     job = _job_of(started)
     job.refresh_from_db()
     assert (job.kind, job.status, job.total, job.done) == (

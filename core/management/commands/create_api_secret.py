@@ -8,10 +8,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="what the secret is for, e.g. 'shop backend'")
-
-    def handle(self, *args, name: str, **options):
-        obj, raw = ApiSecret.issue(name=name)
-        self.stdout.write(
-            f"API secret '{obj.name}' created (prefix {obj.prefix}). Shown only once:"
+        parser.add_argument(
+            "--read-only",
+            action="store_true",
+            help="GET requests only: any other method answers 403 FORBIDDEN",
         )
+
+    def handle(self, *args, name: str, read_only: bool = False, **options):
+        obj, raw = ApiSecret.issue(name=name, read_only=read_only)
+        kind = "read-only API secret" if obj.read_only else "API secret"
+        self.stdout.write(f"{kind} '{obj.name}' created (prefix {obj.prefix}). Shown only once:")
         self.stdout.write(raw)
