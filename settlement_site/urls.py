@@ -15,6 +15,7 @@ urlpatterns = [
     path("platform/", include("partners.api.urls")),
     path("platform/", include("settlements.api.urls")),
     path("platform/", include("payouts.api.urls")),
+    path("platform/", include("core.api.webhook_urls")),
     path("webhooks/", include("settlements.api.webhook_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

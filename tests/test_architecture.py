@@ -70,6 +70,13 @@ CORE_LAYERS = {
     "core.inputs": "inputs",
     "core.fastpath": "inputs",
     "core.tasks": "tasks",
+    "core.outbound": "models",
+    "core.outbound.events": "domain",
+    "core.outbound.sender": "providers",
+    "core.outbound.models": "models",
+    "core.outbound.services": "services",
+    "core.outbound.inputs": "inputs",
+    "core.outbound.tasks": "tasks",
 }
 
 

@@ -248,6 +248,18 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 "core.view_idempotencykey",
             ),
             Entry(
+                pgettext_lazy("plural", "웹훅 엔드포인트"),
+                "webhook",
+                _cl("core", "webhookendpoint"),
+                "core.view_webhookendpoint",
+            ),
+            Entry(
+                _("웹훅 전송 내역"),
+                "outbox",
+                _cl("core", "webhookmessage"),
+                "core.view_webhookmessage",
+            ),
+            Entry(
                 _("예약 작업"), "schedule", _cl("django_q", "schedule"), "django_q.view_schedule"
             ),
             Entry(_("대기 중인 작업"), "pending", _cl("django_q", "ormq"), "django_q.view_ormq"),

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from core.errors import Conflict, DomainError, Forbidden, Invalid, Kind, NotFound, invalid
+from core.outbound import events as webhook_events
+from core.outbound.services import emit_for as emit_webhook_for
 from partners.models import AccountStatus
 from payouts.domain.amounts import PayoutAmount, calculate_payout
 from payouts.models import (
@@ -38,7 +40,12 @@ from payouts.selectors import BULK_PAYOUT_ID_MAX_LENGTH, bulk_payout_settlement_
 from payouts.services import ledger
 from payouts.services.finalize import bulk_payout_finalize
 from payouts.services.selection import PayoutGroup, Selection, check_ids, select_payable
-from payouts.services.transitions import follow, give_back
+from payouts.services.transitions import (
+    bulk_payouts_changed,
+    follow,
+    give_back,
+    settlements_changed,
+)
 from policies.models import PlatformSetting
 from settlements.models import (
     PAYABLE_SETTLEMENT_STATUSES,
@@ -293,6 +300,9 @@ def build_payouts(
         payout.bank_idempotency_key = payout_bank_key(payout)
         payouts.append(payout)
     Payout.objects.bulk_create(payouts, batch_size=1000)
+    emit_webhook_for(  # docs/webhooks.md#events
+        webhook_events.PAYOUT_CREATED, Payout, [p.pk for p in payouts], entity="payout"
+    )
     links = [
         PayoutSettlement(payout=payout, partner_settlement=s, previous_status=s.status)
         for payout, g in zip(payouts, groups, strict=True)
@@ -317,6 +327,7 @@ def claim_settlements(groups: list[PayoutGroup], status: str, now: datetime) -> 
     claimed = PartnerSettlement.objects.filter(
         pk__in=pks, status__in=PAYABLE_SETTLEMENT_STATUSES
     ).update(status=status, status_updated_at=now, updated_at=now)
+    settlements_changed(pks)
     if claimed != len(pks):  # only possible for a writer that skipped the lock
         raise settlements_refusal(
             "PLATFORM_NON_PAYABLE_PARTNER_SETTLEMENTS",
@@ -375,6 +386,7 @@ def bulk_payout_create(
         bulk.save()
         pk = bulk.pk
         transaction.on_commit(lambda: async_task("payouts.tasks.prepare_bulk_payout", pk))
+        bulk_payouts_created([pk])
         return bulk
     groups = select_payable(selection, lock=True, before_load=id_unused)
     _check_method(groups, method)
@@ -382,7 +394,13 @@ def bulk_payout_create(
         is_for_test, name, method, public_id, memo, withdrawal_memo, deposit_memo, actor
     )
     _fill(bulk, groups)
+    bulk_payouts_created([bulk.pk])
     return bulk
+
+
+def bulk_payouts_created(pks: list[int]) -> None:
+    """docs/webhooks.md#events: `platform.bulk_payout.created`, with the status at commit."""
+    emit_webhook_for(webhook_events.BULK_PAYOUT_CREATED, BulkPayout, pks, entity="bulk_payout")
 
 
 def _new_bulk(
@@ -474,6 +492,7 @@ def bulk_payout_prepare(bulk_pk: int) -> str | None:
                 "updated_at",
             ]
         )
+    bulk_payouts_changed([bulk.pk])
     return bulk.status
 
 
@@ -615,6 +634,8 @@ def bulk_payout_start(
         bulk.status, bulk.status_updated_at, bulk.started_at = BulkPayoutStatus.ONGOING, now, now
         fields = ["status", "status_updated_at", "started_at", "updated_at"]
     bulk.save(update_fields=fields)
+    if scheduled_at is None:
+        bulk_payouts_changed([bulk.pk])
     if scheduled_at is None and bulk.method == PayoutMethod.AGENCY:
         enqueue_run(bulk.pk)
     return bulk
@@ -691,6 +712,7 @@ def bulk_payouts_start_due(*, now: datetime | None = None) -> list[int]:
         BulkAccountTransfer.objects.filter(bulk_payout_id=pk).update(
             status=BulkAccountTransferStatus.ONGOING, status_updated_at=now
         )
+    bulk_payouts_changed(due)
     return due
 
 
@@ -761,6 +783,7 @@ def bulk_payout_cancel(*, public_id: str, is_for_test: bool, actor: Actor) -> Bu
     )
     bulk.status, bulk.status_updated_at, bulk.cancelled_at = BulkPayoutStatus.CANCELLED, now, now
     bulk.save(update_fields=["status", "status_updated_at", "cancelled_at", "updated_at"])
+    bulk_payouts_changed([bulk.pk])
     return bulk
 
 

@@ -23,6 +23,7 @@ from payouts.services.bulk_payouts import (
     Actor,
     build_payouts,
     bulk_payout_id_taken,
+    bulk_payouts_created,
     claim_settlements,
 )
 from payouts.services.selection import Selection, select_payable
@@ -98,6 +99,7 @@ def payout_complete_by_partner_settlement_ids(
         bulk.public_id = bulk_payout_id
     bulk.save()
     payouts = build_payouts(bulk, groups, setting, status=PayoutStatus.SUCCEEDED, now=when)
+    bulk_payouts_created([bulk.pk])  # docs/webhooks.md#events
     BulkPayout.objects.filter(pk=bulk.pk).update(
         total_payout_amount=sum(p.amount for p in payouts),
         total_settlement_amount=sum(p.settlement_amount for p in payouts),

@@ -15,6 +15,7 @@ from payouts.models import (
     PayoutStatus,
 )
 from payouts.services.statements import statement_after_success
+from payouts.services.transitions import bulk_payouts_changed
 from settlements.services.gather import record_history
 
 OPEN_PAYOUT_STATUSES = (
@@ -52,4 +53,5 @@ def bulk_payout_finalize(bulk_pk: int) -> str:
     BulkPayout.objects.filter(pk=bulk_pk).update(
         status=BulkPayoutStatus.COMPLETED, status_updated_at=now, completed_at=now, updated_at=now
     )
+    bulk_payouts_changed([bulk_pk])  # docs/webhooks.md#events
     return BulkPayoutStatus.COMPLETED

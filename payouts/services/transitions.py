@@ -18,7 +18,9 @@ from collections.abc import Collection
 
 from django.utils import timezone
 
-from payouts.models import PayoutSettlement, PayoutStatus
+from core.outbound import events as webhook_events
+from core.outbound.services import emit_for as emit_webhook_for
+from payouts.models import BulkPayout, Payout, PayoutSettlement, PayoutStatus
 from settlements.models import PartnerSettlement, PartnerSettlementStatus
 
 SETTLEMENT_STATUS_OF_PAYOUT = {
@@ -47,11 +49,14 @@ def follow(payout_pks: Collection[int], payout_status: str) -> int:
     now = timezone.now()
     status = SETTLEMENT_STATUS_OF_PAYOUT[payout_status]
     links = PayoutSettlement.objects.filter(payout_id__in=payout_pks, active=True)
-    changed = PartnerSettlement.objects.filter(pk__in=links.values("partner_settlement_id")).update(
+    pks = list(links.values_list("partner_settlement_id", flat=True))
+    changed = PartnerSettlement.objects.filter(pk__in=pks).update(
         status=status, status_updated_at=now, updated_at=now
     )
+    settlements_changed(pks)
     if payout_status == PayoutStatus.FAILED:
         links.update(active=False)
+    payouts_changed(payout_pks)
     return changed
 
 
@@ -72,4 +77,29 @@ def give_back(payout_pks: Collection[int]) -> list[int]:
         )
         pks.extend(chosen)
     links.update(active=False)
+    settlements_changed(pks)
+    payouts_changed(payout_pks)
     return pks
+
+
+def settlements_changed(pks: Collection[int]) -> None:
+    """docs/webhooks.md#events: one `platform.partner_settlement.status_changed` per settlement,
+    its status read at commit (one query, one INSERT for all)."""
+    emit_webhook_for(
+        webhook_events.PARTNER_SETTLEMENT_STATUS_CHANGED,
+        PartnerSettlement,
+        pks,
+        entity="partner_settlement",
+    )
+
+
+def payouts_changed(pks: Collection[int]) -> None:
+    """docs/webhooks.md#events: `platform.payout.status_changed` for these payouts."""
+    emit_webhook_for(webhook_events.PAYOUT_STATUS_CHANGED, Payout, pks, entity="payout")
+
+
+def bulk_payouts_changed(pks: Collection[int]) -> None:
+    """docs/webhooks.md#events: `platform.bulk_payout.status_changed` for these bulk payouts."""
+    emit_webhook_for(
+        webhook_events.BULK_PAYOUT_STATUS_CHANGED, BulkPayout, pks, entity="bulk_payout"
+    )

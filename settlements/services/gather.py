@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from core.history_sql import insert_history
 from core.iterables import chunked
+from core.outbound import events as webhook_events
+from core.outbound.services import emit_for as emit_webhook_for
 from settlements.models import (
     AMOUNT_COLUMNS,
     DELETABLE_SETTLEMENT_STATUSES,
@@ -179,6 +181,13 @@ def _gather_open(
         count = _TOTAL_COLUMNS.index("transfer_count")
         result.transfers += sum(total[count] for total in totals.values())
         record_history(totals, "정산 내역 생성", update=False)
+        # docs/webhooks.md#events: an open bucket becomes a settlement the API shows
+        emit_webhook_for(
+            webhook_events.PARTNER_SETTLEMENT_CREATED,
+            PartnerSettlement,
+            list(totals),
+            entity="partner_settlement",
+        )
     return result
 
 
@@ -543,6 +552,12 @@ def _gather(
     created_ids = {s.pk for s in created}
     PartnerSettlement.objects.filter(pk__in=created_ids, transfer_count=0).delete()
     record_history(created_ids, "정산 내역 생성", update=False)
+    emit_webhook_for(
+        webhook_events.PARTNER_SETTLEMENT_CREATED,
+        PartnerSettlement,
+        created_ids,
+        entity="partner_settlement",
+    )
     record_history(set(target_ids) - created_ids, "정산 내역 집계")
     return assigned
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from core.errors import DomainError, Invalid, Kind, Refs, invalid
 from core.iterables import unique_list
+from core.outbound import events as webhook_events
+from core.outbound.services import emit as emit_webhook
 from settlements.models import (
     DELETABLE_SETTLEMENT_STATUSES,
     MANUAL_SETTLEMENT_TRANSITIONS,
@@ -125,4 +127,9 @@ def partner_settlement_set_status(
     if reason:
         current._change_reason = reason  # django-simple-history's history_change_reason
     current.save(update_fields=fields)
+    emit_webhook(
+        webhook_events.PARTNER_SETTLEMENT_STATUS_CHANGED,
+        [{"partnerSettlementId": current.public_id, "status": current.status}],
+        is_for_test=current.is_for_test,
+    )
     return current

@@ -13,6 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from core import pgcopy
 from core.errors import Conflict
 from core.iterables import chunked
+from core.outbound import events as webhook_events
+from core.outbound.services import emit as emit_webhook
 from settlements.models import Transfer, TransferStatus
 from settlements.services.buckets import assign_open_buckets
 from settlements.services.gather import gather_created, gather_now_for
@@ -35,7 +37,18 @@ def save_one(transfer: Transfer) -> Transfer:
     if transfer.stored_status == TransferStatus.SETTLED:
         gather_now_for([transfer.pk])
         transfer.refresh_from_db()
+    _emit_created([transfer])
     return transfer
+
+
+def _emit_created(transfers: list[Transfer]) -> None:
+    """docs/webhooks.md#events: `platform.transfer.created`, sent once the transaction commits."""
+    for mode in {t.is_for_test for t in transfers}:
+        emit_webhook(
+            webhook_events.TRANSFER_CREATED,
+            [{"transferId": t.public_id} for t in transfers if t.is_for_test == mode],
+            is_for_test=mode,
+        )
 
 
 def insert_many(
@@ -62,6 +75,7 @@ def insert_many(
             "PLATFORM_TRANSFER_ID_ALREADY_USED", "이미 사용된 정산건 아이디가 있습니다."
         ) from None
     inserted = time.perf_counter()
+    _emit_created(transfers)
     if settled:
         gather_created(settled)
         by_pk = {t.pk: t for t in settled}

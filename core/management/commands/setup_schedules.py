@@ -34,6 +34,8 @@ SCHEDULES = {
     # worker left with the bank are asked about and recorded.
     "start-due-bulk-payouts": ("payouts.tasks.start_due_bulk_payouts", Schedule.MINUTES, 1, None),
     "recover-payouts": ("payouts.tasks.recover_payouts", Schedule.MINUTES, 1, None),
+    # docs/webhooks.md#back-off: retries fall due by the minute (new events are enqueued at once)
+    "deliver-webhooks": ("core.outbound.tasks.deliver_due", Schedule.MINUTES, 1, None),
 }
 
 
