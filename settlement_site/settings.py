@@ -5,9 +5,11 @@ silently read as something else.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +86,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_q",
+    "axes",  # lockout after repeated failed logins (docs/security.md, README "Security")
+    "csp",
     "core",
     "policies",
     "partners",
@@ -96,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files from the app itself with DEBUG off: `make run` needs no web server in front.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below); inline scripts carry
+    # {{ request.csp_nonce }}.
+    "csp.middleware.CSPMiddleware",
     # Outermost of ours: whatever DEBUG is, an API path never answers Django's HTML error pages.
     "core.api.middleware.JsonApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.api.idempotency.IdempotencyMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "settlement_site.urls"
@@ -160,6 +169,62 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Security (README "Security") ----------------------------------------------------------------
+# django-axes: 5 failed logins for one username from one address lock that pair out for 15
+# minutes; a successful login clears the count. Unlock earlier with `python manage.py axes_reset`
+# (everyone) or `axes_reset_username <name>`. Its backend must come first: it refuses a locked-out
+# pair before the password is checked. It needs the request, so tests log in with force_login
+# (Client.login passes none and axes refuses it).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# the Korean lockout page, templates/axes/lockout.html
+AXES_LOCKOUT_CALLABLE = "core.admin.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The address is REMOTE_ADDR, never X-Forwarded-For (a client could rotate it to dodge the count):
+# behind a proxy every client shares the proxy's address and the lockout is then per username.
+# axes' own admin pages (stock Django look, outside the sidebar) stay off: `python manage.py
+# axes_list_attempts` lists the failed attempts.
+AXES_ENABLE_ADMIN = False
+
+# HTTPS=1: the site is served over HTTPS only, behind a proxy (nginx, a load balancer) that ends
+# TLS and sets X-Forwarded-Proto (overwriting any value the client sent). Secure-only cookies, HSTS
+# for a year (subdomains, preload list), plain HTTP redirected; `check --deploy` reports no issue.
+HTTPS = env_bool("HTTPS", default=False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+
+# Content-Security-Policy (django-csp): only our own origin. Scripts need the page's nonce when
+# inline; 'unsafe-eval' because unfold's Alpine.js evaluates its x-data/x-on attributes with
+# Function(). Styles allow 'unsafe-inline': unfold and Swagger UI write style attributes and
+# <style> blocks (no nonce there: a nonce would switch 'unsafe-inline' off).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, UNSAFE_EVAL],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Language and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "ko"
@@ -217,9 +282,45 @@ UNFOLD = {
 }
 
 # --- Personal data ------------------------------------------------------------------------------
-# Fernet key (urlsafe base64, 32 bytes) for account numbers and birth dates. The development
-# default is derived from SECRET_KEY; production must set its own and keep it with the backups.
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+# Fernet keys (urlsafe base64, 32 bytes) for account numbers and birth dates, comma-separated:
+# the first encrypts, all decrypt (rotation: docs/security.md#encryption-keys). A deployment
+# (SECRET_KEY set, DEBUG off) must set it and keep it with the backups. A checkout (`make run`,
+# `make test`) gets var/field_encryption_key, written once and independent of SECRET_KEY from then
+# on; it starts as the key earlier versions derived from SECRET_KEY, so existing data stays legible.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "").strip()
+_MAKE_FERNET_KEY = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+if not FIELD_ENCRYPTION_KEY and os.environ.get("SECRET_KEY") and not DEBUG:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY must be set when SECRET_KEY is set and DEBUG is off: it encrypts "
+        f"account numbers and birth dates. Make one with {_MAKE_FERNET_KEY} and keep it with the "
+        "backups (data written under a lost key cannot be read again)."
+    )
+if not FIELD_ENCRYPTION_KEY:
+    _field_key_file = VAR_DIR / "field_encryption_key"
+    if not _field_key_file.exists():
+        import base64
+        import hashlib
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        _derived = hashlib.sha256(b"field-encryption:" + SECRET_KEY.encode()).digest()
+        # Written aside and renamed: parallel test workers never read a half-written file.
+        _partial = VAR_DIR / f".field_encryption_key.{os.getpid()}"
+        _partial.write_text(base64.urlsafe_b64encode(_derived).decode())
+        _partial.chmod(0o600)
+        os.replace(_partial, _field_key_file)
+    FIELD_ENCRYPTION_KEY = _field_key_file.read_text().strip()
+for _position, _field_key in enumerate(FIELD_ENCRYPTION_KEY.split(","), start=1):
+    try:
+        from cryptography.fernet import Fernet
+
+        Fernet(_field_key.strip() or "-")
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEY: key {_position} is not a Fernet key (32 bytes, urlsafe "
+            f"base64, 44 characters); make one with {_MAKE_FERNET_KEY}"
+        ) from exc
 
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -288,6 +389,8 @@ SPECTACULAR_SETTINGS = {
         "displayOperationId": True,
         "filter": True,
         "docExpansion": "none",
+        # no badge from validator.swagger.io: it would send the schema's URL out (and CSP blocks it)
+        "validatorUrl": None,
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # Request/response bodies derived from portone-server-sdk (scripts/gen_openapi_schemas.py),
@@ -301,13 +404,45 @@ SPECTACULAR_SETTINGS = {
 
 # Idempotency keys are kept this long; a reuse after that is a new request (Stripe's rule).
 IDEMPOTENCY_KEY_TTL_HOURS = 24
+# The largest API request body (docs/api.md, "Limits"); above it 413. Django's own
+# DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) still holds for every other path.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 32 * 1024 * 1024)
 
+# No account number, birth date or secret in any log line (settlement_site/logging.py): the filter
+# sits on every handler, so the access log (django.server: the account-holder lookup carries the
+# number in its path) and error reports (django.request) are masked too. gunicorn's own loggers
+# are set up by gunicorn.conf.py (configuring them here would drop its handlers).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_secrets": {"()": "settlement_site.logging.MaskSecretsFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # on the loggers too: masked before any handler, a test's or a later-added one included
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["mask_secrets"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "django.request": {"filters": ["mask_secrets"]},
+    },
 }
 
 # --- Outside services (adapters in <app>/providers.py; sandbox by default) ---------------------
@@ -330,6 +465,9 @@ PORTONE_API_SECRET = env_str("PORTONE_API_SECRET", "")
 PORTONE_API_TIMEOUT_SECONDS = env_int("PORTONE_API_TIMEOUT_SECONDS", 10)
 # PortOne payment webhooks (Standard Webhooks signature); the secret starts with whsec_.
 PORTONE_WEBHOOK_SECRET = env_str("PORTONE_WEBHOOK_SECRET", "")
+# The test-mode webhook secret (PortOne's console has one per mode): `?test=true` deliveries are
+# checked with it, so the unsigned query flag cannot move a live delivery into test (or back).
+PORTONE_WEBHOOK_TEST_SECRET = env_str("PORTONE_WEBHOOK_TEST_SECRET", "")
 # E-tax-invoice service for 국세청 연동 and (later) issuance: "sandbox" only for now.
 ETAX_PROVIDER = env_str("ETAX_PROVIDER", "sandbox")
 # Payouts (docs/payouts.md#bank-adapters): the bank that sends AGENCY payouts. "sandbox" answers by
@@ -359,6 +497,11 @@ PAYOUT_APPROVAL_THRESHOLD = env_int("PAYOUT_APPROVAL_THRESHOLD", 10_000_000)
 # the admin builds a bulk payout of more settlements than this in the background (PREPARING)
 PAYOUT_BACKGROUND_SETTLEMENTS = env_int("PAYOUT_BACKGROUND_SETTLEMENTS", 2_000)
 PAYOUT_TEST_OPENING_BALANCE = 1_000_000_000  # the test-mode ledger's opening deposit (KRW)
+# Outgoing webhooks (docs/webhooks.md#disabling): an endpoint is disabled after this many failed
+# attempts in a row spanning at least this many hours; loopback/private receivers only if allowed.
+OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("OUTBOUND_WEBHOOK_DISABLE_AFTER_FAILURES", 5)
+OUTBOUND_WEBHOOK_DISABLE_AFTER_HOURS = env_int("OUTBOUND_WEBHOOK_DISABLE_AFTER_HOURS", 24)
+OUTBOUND_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("OUTBOUND_WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
 # Settlement statements (정산 내역서, docs/payouts.md#settlement-statements): the PDF e-mailed to a
 # partner after a payout succeeds. STATEMENT_TEMPLATE names a Django template that replaces ours;
 # the logo is a file path (PNG, JPEG or SVG) embedded in the PDF.

@@ -1,0 +1,71 @@
+"""No personal data or secret in a log line (README "Security").
+
+`MaskSecretsFilter` rewrites each record's final text before any handler writes it: runserver's
+and gunicorn's access logs (the account-holder lookup, GET /platform/bank-accounts/{bank}/{number}/
+holder?birthdate=…, carries both in the URL), django.request's "Not Found: /…" lines, and the
+text of an attached traceback. Settings wire it on every handler (LOGGING); gunicorn through
+gunicorn.conf.py at the repository root.
+
+What is masked:
+- account-number-like digit runs: 10 or more digits, hyphens allowed between them
+  (1234567890123, 110-123-456789, 주민등록번호-like 900101-1234567) -> the last 4 kept: ***6789
+- birth dates given by name (birthdate=19900101, "birthDate": "900101") -> birthdate=***
+- the Authorization header's value and PortOne/Bearer/Basic credentials -> PortOne ***
+- secret-like tokens: sk_live_…, sk_test_…, whsec_…, and password=/secret=/token= values
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+MASK = "***"
+
+_TOKEN = re.compile(r"\b(sk|pk|rk|whsec)_[A-Za-z0-9_+/=-]{4,}")
+_CREDENTIAL = re.compile(r"\b(PortOne|Bearer|Basic|Token)(\s+|%20|\+)[A-Za-z0-9._~+/=%-]{4,}", re.I)
+_AUTHORIZATION = re.compile(
+    r"""((?<![A-Za-z])authorization["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+)?[^"',;}\s]+""", re.I
+)
+_NAMED = re.compile(
+    r"""(\b(?:birth_?date|birthday|password|passwd|secret|token|api_?key|access_?key)"""
+    r"""["']?\s*(?:=|:|%3D)\s*["']?)[^&"',;}\s]+""",
+    re.I,
+)
+_DIGITS = re.compile(r"\d(?:[\d-]*\d)?")
+
+
+def _digits(match: re.Match) -> str:
+    text = match.group(0)
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 10:
+        return text
+    return MASK + digits[-4:]
+
+
+def mask(text: str) -> str:
+    """`text` with account numbers, birth dates and secrets masked."""
+    text = _TOKEN.sub(lambda m: f"{m.group(1)}_{MASK}", text)
+    text = _CREDENTIAL.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _AUTHORIZATION.sub(lambda m: m.group(1) + MASK, text)
+    text = _NAMED.sub(lambda m: m.group(1) + MASK, text)
+    return _DIGITS.sub(_digits, text)
+
+
+class MaskSecretsFilter(logging.Filter):
+    """Masks the record's message (arguments merged in) and traceback text; never drops one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error report
+            return True
+        masked = mask(message)
+        if masked != message or record.args:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
+        return True
