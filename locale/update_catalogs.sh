@@ -1,7 +1,8 @@
 #!/bin/sh
 # Refresh both catalogs from the sources, then compile them (see locale/README.md).
 # Needs GNU gettext (xgettext, msgmerge, msgcat, msgattrib, msgfilter, msgfmt).
-# New msgids arrive untranslated; tests/core/test_i18n.py fails until each has its msgstr.
+# New msgids arrive untranslated, or fuzzy with msgmerge's guess (often wrong: review each);
+# tests/core/test_i18n.py fails until each has its msgstr and none is fuzzy.
 set -eu
 cd "$(dirname "$0")/.."
 PY="$PWD/.venv/bin/python"
