@@ -50,39 +50,26 @@ class WebhookEndpointAdmin(ModelAdmin):
     search_fields = ("url", "public_id", "description")
     actions = ["rotate_secret", "send_ping", "enable_selected"]
 
+    EDITABLE = ("url", "description", "event_types", "enabled")
+    STATE = (
+        "previous_secret_expires_at",
+        "consecutive_failures",
+        "failing_since",
+        "disabled_at",
+        "disabled_reason",
+        "created_at",
+        "updated_at",
+    )
+
     def get_fields(self, request, obj=None):
-        fields = ["url", "description", "event_types", "enabled"]
-        if obj is None:
-            return [*fields, "is_for_test"]
-        return [
-            *fields,
-            "is_for_test",
-            "public_id",
-            self._secret_field(request, obj),
-            "previous_secret_expires_at",
-            "consecutive_failures",
-            "failing_since",
-            "disabled_at",
-            "disabled_reason",
-            "created_at",
-            "updated_at",
-        ]
+        if obj is None:  # the mode is chosen once, at creation
+            return [*self.EDITABLE, "is_for_test"]
+        return [*self.EDITABLE, *self.get_readonly_fields(request, obj)]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        return (
-            "is_for_test",
-            "public_id",
-            self._secret_field(request, obj),
-            "previous_secret_expires_at",
-            "consecutive_failures",
-            "failing_since",
-            "disabled_at",
-            "disabled_reason",
-            "created_at",
-            "updated_at",
-        )
+        return ("is_for_test", "public_id", self._secret_field(request, obj), *self.STATE)
 
     @admin.display(description=_("구독 이벤트"))
     def subscribed(self, obj: WebhookEndpoint) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from core.api.views import API_PREFIXES, api_max_body_bytes
+from core.api.views import API_PREFIXES, api_max_body_bytes, webhook_max_body_bytes
 
 WEBHOOK_PREFIX = "/webhooks/"
 
@@ -67,7 +67,13 @@ class JsonApiErrorsMiddleware:
     def _read_body(request: HttpRequest) -> JsonResponse | None:
         """Read the body within the API's limit (Django's own check then does not apply), or
         answer 413 / 400 without reading it."""
-        limit = api_max_body_bytes()
+        # Webhooks come before any authentication: the signature is checked on a body already
+        # read, so an anonymous sender gets no more than WEBHOOK_MAX_BODY_BYTES of our memory.
+        limit = (
+            webhook_max_body_bytes()
+            if request.path.startswith(WEBHOOK_PREFIX)
+            else api_max_body_bytes()
+        )
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)

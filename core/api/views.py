@@ -124,6 +124,11 @@ def api_max_body_bytes() -> int:
     return getattr(settings, "API_MAX_BODY_BYTES", 32 * 1024 * 1024)
 
 
+def webhook_max_body_bytes() -> int:
+    """PortOne's payment webhooks are a few hundred bytes; 1 MB leaves room and no more."""
+    return getattr(settings, "WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)
+
+
 def parse_bool(raw: str, name: str) -> bool:
     lowered = raw.lower()
     if lowered == "true":

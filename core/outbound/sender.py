@@ -61,6 +61,10 @@ def private_address(url: str) -> str | None:
     return None
 
 
+#: the most one delivery waits for the answer's body (each read is bounded by the timeouts)
+DEADLINE_SECONDS = 30
+
+
 def post(
     url: str,
     body: bytes,
@@ -88,8 +92,8 @@ def post(
             read = bytearray()
             for chunk in response.iter_bytes():
                 read += chunk
-                if len(read) >= BODY_CAP:
-                    break
+                if len(read) >= BODY_CAP or time.monotonic() - started > DEADLINE_SECONDS:
+                    break  # enough to show; a receiver trickling its answer is not waited for
             text = bytes(read[:BODY_CAP]).decode("utf-8", errors="replace")
             error = ""
             if response.is_redirect:

@@ -1,9 +1,10 @@
 """Outgoing webhooks: emitting, signing, delivering, rotating, re-sending (docs/webhooks.md).
 
-Emitting. Services call `emit` / `emit_for` inside their transaction; nothing is written until it
-commits (`transaction.on_commit`), so a rolled-back change sends nothing. At commit one query
-finds the endpoints that want the event and one `bulk_create` inserts every message (events ×
-endpoints), however many rows changed; then one delivery task is enqueued.
+Emitting. Services call `emit` / `emit_for` inside their transaction: one query finds the
+endpoints that want the event and one `bulk_create` inserts every message (events × endpoints),
+however many rows changed, in that same transaction — a rolled-back change sends nothing, a
+committed one cannot lose its events. After commit one delivery task is enqueued (at most one per
+transaction, and per process at most one every ENQUEUE_EVERY_SECONDS).
 
 Delivering. `deliver_due` claims due messages with `SELECT … FOR UPDATE SKIP LOCKED` and moves
 their next attempt a lease ahead before sending (so a worker that dies mid-send leaves them due
@@ -47,8 +48,9 @@ logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "core.outbound.tasks.deliver_due"
 #: a claimed message is due again after this if its worker never recorded the attempt
-LEASE = timedelta(minutes=2)
-BATCH = 20
+#: (a batch's worst case: BATCH × sender.DEADLINE_SECONDS, well inside it)
+LEASE = timedelta(minutes=10)
+BATCH = 10
 DEFAULT_OVERLAP = timedelta(hours=24)
 ENDPOINT_NOT_FOUND = "PLATFORM_WEBHOOK_ENDPOINT_NOT_FOUND"
 MESSAGE_NOT_FOUND = "PLATFORM_WEBHOOK_MESSAGE_NOT_FOUND"
@@ -82,26 +84,42 @@ def payload(event_type: str, data: dict, at: datetime) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def emit(event_type: str, items: Sequence[dict], *, is_for_test: bool) -> None:
-    """After commit: one message per item for every enabled endpoint of that mode subscribed to
-    `event_type`. `items` are the events' `data` objects (camelCase)."""
-    if not items:
-        return
+def _endpoints(event_type: str) -> dict[bool, list[WebhookEndpoint]]:
+    """The enabled endpoints subscribed to `event_type`, by mode (one query)."""
+    out: dict[bool, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(enabled=True).only(
+        "pk", "event_types", "is_for_test"
+    ):
+        if endpoint.subscribes_to(event_type):
+            out.setdefault(endpoint.is_for_test, []).append(endpoint)
+    return out
+
+
+def emit(event_type: str, items: Sequence[dict], *, is_for_test: bool) -> int:
+    """One message per item for every enabled endpoint of that mode subscribed to `event_type`,
+    written now, in the caller's transaction (a rollback takes them back; a commit can never
+    lose them); delivery is enqueued after commit. `items` are the events' `data` objects
+    (camelCase). Returns the messages written."""
     items = list(items)
-    transaction.on_commit(lambda: _insert(event_type, items, is_for_test))
+    if not items:
+        return 0
+    endpoints = _endpoints(event_type).get(is_for_test, [])
+    return _insert(event_type, items, endpoints)
 
 
 def emit_for(
     event_type: str, model, pks: Iterable[int], *, entity: str, status: bool = True
-) -> None:
+) -> int:
     """An event for each row `pks` of `model` (a transfer, partner settlement, payout or bulk
     payout) — for set-based changes, where the service holds only pks. Their public ids and
     statuses are read now, in one query (so each step of a transaction that moves a row twice
-    is told with its own status), and inserted after commit. Nothing is read when no endpoint
-    is enabled."""
+    is told with its own status). With no endpoint subscribed, that is the one query made."""
     pks = list(pks)
-    if not pks or not WebhookEndpoint.objects.filter(enabled=True).exists():
-        return
+    if not pks:
+        return 0
+    by_mode_endpoints = _endpoints(event_type)
+    if not by_mode_endpoints:
+        return 0
     fields = ["public_id", "is_for_test"] + (["status"] if status else [])
     by_mode: dict[bool, list[dict]] = {}
     for row in model._base_manager.filter(pk__in=pks).order_by("pk").values(*fields):
@@ -109,18 +127,13 @@ def emit_for(
         if status:
             data["status"] = row["status"]
         by_mode.setdefault(row["is_for_test"], []).append(data)
-    for mode, items in by_mode.items():
-        emit(event_type, items, is_for_test=mode)
+    return sum(
+        _insert(event_type, items, by_mode_endpoints.get(mode, []))
+        for mode, items in by_mode.items()
+    )
 
 
-def _insert(event_type: str, items: list[dict], is_for_test: bool) -> int:
-    endpoints = [
-        e
-        for e in WebhookEndpoint.objects.filter(enabled=True, is_for_test=is_for_test).only(
-            "pk", "event_types"
-        )
-        if e.subscribes_to(event_type)
-    ]
+def _insert(event_type: str, items: list[dict], endpoints: list[WebhookEndpoint]) -> int:
     if not endpoints:
         return 0
     now = timezone.now()
@@ -138,8 +151,31 @@ def _insert(event_type: str, items: list[dict], is_for_test: bool) -> int:
         for body in bodies
     ]
     WebhookMessage.objects.bulk_create(messages, batch_size=2000)
-    enqueue_delivery()
+    _enqueue_after_commit()
     return len(messages)
+
+
+#: a delivery task was enqueued this recently (monotonic seconds, per process): the runner's
+#: per-payout commits do not each queue one; the every-minute schedule delivers what waits
+ENQUEUE_EVERY_SECONDS = 2.0
+_last_enqueued = [float("-inf")]
+
+
+def _enqueue_after_commit() -> None:
+    """One delivery task per transaction, after it commits (robust: a broker error never turns
+    a committed change into an error), and at most one every ENQUEUE_EVERY_SECONDS."""
+    pending = transaction.get_connection().run_on_commit
+    if any(entry[1] is _enqueue_soon for entry in pending):
+        return
+    transaction.on_commit(_enqueue_soon, robust=True)
+
+
+def _enqueue_soon() -> None:
+    now = time.monotonic()
+    if now - _last_enqueued[0] < ENQUEUE_EVERY_SECONDS:
+        return
+    _last_enqueued[0] = now
+    enqueue_delivery()
 
 
 def enqueue_delivery() -> None:
@@ -238,7 +274,13 @@ def attempt(message: WebhookMessage, *, using=None, transport=None) -> WebhookAt
                 fields.update(status=MessageStatus.FAILED, next_attempt_at=None)
             else:
                 fields.update(status=MessageStatus.PENDING, next_attempt_at=done + delay)
-        WebhookMessage.objects.filter(pk=message.pk).update(**fields)
+        # Only over the attempt this worker claimed: if the lease ran out and another worker
+        # took the message meanwhile, its record stands and this one changes nothing.
+        claimed = WebhookMessage.objects.filter(
+            pk=message.pk, attempt_count=message.attempt_count, status=MessageStatus.PENDING
+        )
+        if not claimed.update(**fields):
+            logger.warning("webhook message %s was claimed again meanwhile", message.message_id)
         _endpoint_outcome(endpoint.pk, result.ok, result, done)
     return log
 
@@ -310,9 +352,10 @@ def endpoint_update(endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
     """`url`, `event_types`, `description`, `enabled`; enabling clears the automatic disabling."""
     if "event_types" in changes:
         changes["event_types"] = _check_event_types(changes["event_types"])
+    was_enabled = endpoint.enabled
     for name, value in changes.items():
         setattr(endpoint, name, value)
-    if changes.get("enabled"):
+    if changes.get("enabled") and not was_enabled:
         endpoint.consecutive_failures = 0
         endpoint.failing_since = None
         endpoint.disabled_at = None

@@ -285,6 +285,7 @@ def test_a_body_past_djangos_2_5_mb_is_served_within_the_api_limit(api_client, k
 def test_a_body_past_the_api_limit_is_413_json(api_client, settings, debug, key, path):
     settings.DEBUG = debug
     settings.API_MAX_BODY_BYTES = 100_000
+    settings.WEBHOOK_MAX_BODY_BYTES = 100_000
     settings.PORTONE_WEBHOOK_SECRET = LIVE_SECRET
     before = counts()
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
@@ -295,6 +296,17 @@ def test_a_body_past_the_api_limit_is_413_json(api_client, settings, debug, key,
     assert response.json()["type"] == "INVALID_REQUEST"
     assert response.json()["message"].startswith("요청 본문이 너무 큽니다 (최대 100,000바이트")
     assert counts() == before
+
+
+def test_an_anonymous_webhook_body_gets_1_mb_not_the_api_limit(client, settings):
+    """The webhook is read before its signature is checked: an unsigned 2 MB body is refused
+    at 1 MB, where an authenticated API call may send 32 MB."""
+    settings.PORTONE_WEBHOOK_SECRET = LIVE_SECRET
+    response = client.post(
+        "/webhooks/portone", data=b"{" + b" " * 2_000_000 + b"}", content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["message"].startswith("요청 본문이 너무 큽니다 (최대 1,048,576바이트")
 
 
 # --- the payment webhook -----------------------------------------------------------------------

@@ -331,3 +331,35 @@ def test_unknown_event_types_are_refused():
 
     with pytest.raises(Invalid):
         services.endpoint_create(url="http://x.example", is_for_test=False, event_types=["nope"])
+
+
+def test_events_are_written_in_the_callers_transaction_and_enqueued_once(receiver, monkeypatch):
+    """Written with the change (a commit cannot lose them); after commit one delivery task,
+    however many emits the transaction made; a broker error after commit is not the caller's."""
+    services.endpoint_create(url=receiver.url, is_for_test=False)
+    queued = []
+    monkeypatch.setattr(services, "_last_enqueued", [float("-inf")])
+    monkeypatch.setattr(services, "enqueue_delivery", lambda: queued.append(1) or 1 / 0)
+    with transaction.atomic():
+        services.emit(events.TRANSFER_CREATED, [{"transferId": "a"}], is_for_test=False)
+        assert WebhookMessage.objects.count() == 1  # already there, before commit
+        services.emit(events.TRANSFER_CREATED, [{"transferId": "b"}], is_for_test=False)
+        assert queued == []
+    assert queued == [1]  # one task; robust: its ZeroDivisionError is logged, not raised
+    assert WebhookMessage.objects.count() == 2
+
+
+def test_a_stale_attempt_does_not_overwrite_what_another_worker_recorded(receiver):
+    """The lease ran out and another worker delivered the message meanwhile: the late worker's
+    answer is logged but the message keeps the other's record (no SUCCEEDED back to PENDING)."""
+    receiver.status = 500
+    services.endpoint_create(url=receiver.url, is_for_test=False)
+    _emit_one()
+    stale = WebhookMessage.objects.select_related("endpoint").get()
+    WebhookMessage.objects.filter(pk=stale.pk).update(
+        attempt_count=1, status=MessageStatus.SUCCEEDED, next_attempt_at=None
+    )
+    services.attempt(stale)
+    message = WebhookMessage.objects.get()
+    assert (message.status, message.attempt_count) == (MessageStatus.SUCCEEDED, 1)
+    assert WebhookAttempt.objects.get().status_code == 500
