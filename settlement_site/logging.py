@@ -32,6 +32,8 @@ _NAMED = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"\d(?:[\d-]*\d)?")
+# the account-holder lookup's path segment, whatever its length (short account numbers too)
+_HOLDER_PATH = re.compile(r"(/bank-accounts/[A-Za-z_]+/)([^/\s?\"]+)(/holder)")
 
 
 def _digits(match: re.Match) -> str:
@@ -48,6 +50,7 @@ def mask(text: str) -> str:
     text = _CREDENTIAL.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     text = _AUTHORIZATION.sub(lambda m: m.group(1) + MASK, text)
     text = _NAMED.sub(lambda m: m.group(1) + MASK, text)
+    text = _HOLDER_PATH.sub(lambda m: f"{m.group(1)}{MASK}{m.group(2)[-4:]}{m.group(3)}", text)
     return _DIGITS.sub(_digits, text)
 
 

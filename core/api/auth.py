@@ -55,15 +55,17 @@ class PortOneSecretAuthentication(authentication.BaseAuthentication):
 
 class HasApiSecret(permissions.BasePermission):
     """Every API view's permission (REST_FRAMEWORK's DEFAULT_PERMISSION_CLASSES): a valid secret,
-    and for anything but a read (GET, HEAD, OPTIONS) one that is not read-only. A read-only
-    secret's write answers 403 with PortOne's ForbiddenError shape (`type` FORBIDDEN) before the
-    view runs, so nothing is written and no idempotency key is kept."""
+        and for anything but a read (GET, HEAD, OPTIONS) one that is not read-only. A read-only
+        secret's write answers 403 with PortOne's ForbiddenError shape (`type` FORBIDDEN) before the
+        view runs, so nothing is written and no idempotency key is kept. A GET that writes or costs
+    (the account-holder lookup: a paid bank query and a verification row) sets `writes = True`."""
 
     def has_permission(self, request, view):
         principal = request.user
         if not isinstance(principal, ApiPrincipal):
             return False
-        if request.method not in permissions.SAFE_METHODS and principal.secret.read_only:
+        writes = request.method not in permissions.SAFE_METHODS or getattr(view, "writes", False)
+        if writes and principal.secret.read_only:
             raise Forbidden(
                 "FORBIDDEN",
                 f"읽기 전용 API 시크릿({principal.secret.name})으로는 "

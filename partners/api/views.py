@@ -184,6 +184,8 @@ class CompanyStateView(PortOneApiView):
 class AccountHolderView(PortOneApiView):
     """GET /platform/bank-accounts/{bank}/{accountNumber}/holder (예금주 조회)."""
 
+    writes = True  # a paid lookup that records a verification: not for read-only secrets
+
     def get(self, request, bank: str, account_number: str):
         if bank not in BANK_LABELS:
             raise Invalid("PLATFORM_NOT_SUPPORTED_BANK", f"bank: 알 수 없는 은행입니다: {bank}")

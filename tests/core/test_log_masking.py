@@ -55,6 +55,7 @@ def records():
     ("text", "hidden", "kept"),
     [
         (f"GET /platform/bank-accounts/KOOKMIN/{NUMBER}/holder", NUMBER, "***0123"),
+        ("GET /platform/bank-accounts/KOOKMIN/12345678/holder?x", "12345678", "***5678/holder"),
         ("account 110-123-456789 on 2026-12-02", "110-123-456789", "2026-12-02"),
         ("주민 900101-1234567", "900101-1234567", "주민"),
         (f"?birthdate={BIRTHDATE}&test=true", BIRTHDATE, "&test=true"),

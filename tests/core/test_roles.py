@@ -611,6 +611,12 @@ def test_a_read_only_secret_reads_and_every_write_is_forbidden(read_only_api, wo
     world.partner.refresh_from_db()
     assert not world.partner.is_archived
     assert not IdempotencyKey.objects.exists()
+    # a GET that costs and records: the account-holder lookup
+    from partners.models import AccountVerification
+
+    lookup = read_only_api.get("/platform/bank-accounts/KOOKMIN/1101234560/holder?test=true")
+    assert (lookup.status_code, lookup.json()["type"]) == (403, "FORBIDDEN")
+    assert not AccountVerification.objects.exists()
 
 
 def test_a_writing_secret_still_writes(api_client, world):
