@@ -106,7 +106,6 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("platform.transfer.created", "정산건 생성"),
-                            ("platform.transfer.status_changed", "정산건 상태 변경"),
                             ("platform.partner_settlement.created", "정산 내역 생성"),
                             ("platform.partner_settlement.status_changed", "정산 내역 상태 변경"),
                             ("platform.payout.created", "지급 생성"),

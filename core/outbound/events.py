@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 TRANSFER_CREATED = "platform.transfer.created"
-TRANSFER_STATUS_CHANGED = "platform.transfer.status_changed"
 PARTNER_SETTLEMENT_CREATED = "platform.partner_settlement.created"
 PARTNER_SETTLEMENT_STATUS_CHANGED = "platform.partner_settlement.status_changed"
 PAYOUT_CREATED = "platform.payout.created"
@@ -24,7 +23,6 @@ PING = "webhook.ping"
 #: (type, Korean label): what an endpoint may subscribe to
 EVENT_TYPES: tuple[tuple[str, str], ...] = (
     (TRANSFER_CREATED, "정산건 생성"),
-    (TRANSFER_STATUS_CHANGED, "정산건 상태 변경"),
     (PARTNER_SETTLEMENT_CREATED, "정산 내역 생성"),
     (PARTNER_SETTLEMENT_STATUS_CHANGED, "정산 내역 상태 변경"),
     (PAYOUT_CREATED, "지급 생성"),
