@@ -1,8 +1,9 @@
 """The HTTP adapter that carries one outgoing webhook (docs/webhooks.md#delivery).
 
-A POST with the given body and headers; redirects are not followed (a 3xx is a failure: the
-receiver must give its final URL), the whole exchange is bounded by timeouts, and at most
-`BODY_CAP` bytes of the answer are read (the rest is never downloaded). Never raises for what the
+A POST with the given body and headers, to the address checked as public (`pinned`). Redirects
+are not followed (a 3xx is a failure: the receiver must give its final URL); each read is bounded
+by the timeouts and reading the answer by DEADLINE_SECONDS; at most `BODY_CAP` bytes of it are
+read (the rest is never downloaded). Never raises for what the
 receiver or the network does: the outcome says it.
 """
 
@@ -45,20 +46,49 @@ def client(
     return httpx.Client(follow_redirects=False, timeout=limits, transport=transport)
 
 
-def private_address(url: str) -> str | None:
-    """The loopback, private, link-local or reserved address `url`'s host resolves to, if any
-    (a receiver must be on the internet: no requests into our own network). Resolved here and
-    again by httpx, so a host that changes its answer in between is not caught."""
-    host = urlsplit(url).hostname or ""
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address] | None:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return None  # httpx reports the failure
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def _internal(address) -> bool:
+    return not address.is_global or address.is_multicast
+
+
+def private_address(url: str) -> str | None:
+    """The loopback, private, link-local or reserved address `url`'s host resolves to, if any
+    (a receiver must be on the internet: no requests into our own network)."""
+    for address in _addresses(urlsplit(url).hostname or "") or []:
+        if _internal(address):
             return str(address)
     return None
+
+
+def pinned(url: str) -> tuple[str, dict, dict] | str:
+    """`url` resolved once and checked: (the URL with the checked address in place of the host,
+    the Host header, the TLS server name) — so the connection goes to the address that was
+    checked, and a name that answers differently a moment later (DNS rebinding) cannot point
+    the request into our network. A str: the internal address that refused it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    addresses = _addresses(host)
+    if not addresses:
+        return url, {}, {}  # unresolvable (or no host): httpx reports it
+    for address in addresses:
+        if _internal(address):
+            return str(address)
+    ip = addresses[0]
+    literal = f"[{ip}]" if ip.version == 6 else str(ip)
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return (
+        parts._replace(netloc=netloc).geturl(),
+        {"host": parts.netloc.rpartition("@")[2]},
+        extensions,
+    )
 
 
 #: the most one delivery waits for the answer's body (each read is bounded by the timeouts)
@@ -78,17 +108,22 @@ def post(
         with client(transport=transport) as own:
             return post(url, body, headers, using=own, allow_private=allow_private)
     started = time.monotonic()
-    if not allow_private:
-        address = private_address(url)
-        if address:
-            return Delivered(None, 0, "", f"내부망 주소로는 보내지 않습니다 ({address})")
+    extensions: dict = {}
     sent = {"content-type": "application/json", "user-agent": USER_AGENT, **headers}
+    if not allow_private:
+        target = pinned(url)
+        if isinstance(target, str):
+            return Delivered(None, 0, "", f"내부망 주소로는 보내지 않습니다 ({target})")
+        url, host_header, extensions = target
+        sent.update(host_header)
 
     def took() -> int:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        with using.stream("POST", url, content=body, headers=sent) as response:
+        with using.stream(
+            "POST", url, content=body, headers=sent, extensions=extensions
+        ) as response:
             read = bytearray()
             for chunk in response.iter_bytes():
                 read += chunk

@@ -363,3 +363,30 @@ def test_a_stale_attempt_does_not_overwrite_what_another_worker_recorded(receive
     message = WebhookMessage.objects.get()
     assert (message.status, message.attempt_count) == (MessageStatus.SUCCEEDED, 1)
     assert WebhookAttempt.objects.get().status_code == 500
+
+
+def test_the_checked_address_is_the_one_connected_to(monkeypatch):
+    """DNS rebinding: the name answers a public address when checked and 127.0.0.1 after. The
+    request goes to the address that was checked (Host header and TLS name kept), so a second
+    lookup never happens; a name with any internal answer is refused outright."""
+    answers = iter([["93.184.216.34"], ["127.0.0.1"]])
+
+    def getaddrinfo(host, port, proto=0):
+        return [(2, 1, 6, "", (ip, 0)) for ip in next(answers)]
+
+    monkeypatch.setattr(sender.socket, "getaddrinfo", getaddrinfo)
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    with sender.client(transport=httpx.MockTransport(handler)) as http:
+        got = sender.post("https://hooks.example:8443/in?x=1", b"{}", {}, using=http)
+    assert got.ok
+    request = seen[0]
+    assert (request.url.host, request.url.port, request.url.path) == ("93.184.216.34", 8443, "/in")
+    assert request.headers["host"] == "hooks.example:8443"
+    assert request.extensions["sni_hostname"] == "hooks.example"
+    refused = sender.post("https://hooks.example/in", b"{}", {})  # now answers 127.0.0.1
+    assert refused.status_code is None and "127.0.0.1" in refused.error
