@@ -71,9 +71,14 @@ def _index_mac() -> "hmac.HMAC":
     return hmac.new(_key(), digestmod=hashlib.sha256)
 
 
+@cache
+def _index_macs() -> tuple["hmac.HMAC", ...]:
+    return tuple(hmac.new(key, digestmod=hashlib.sha256) for key in _keys())
+
+
 def reset_keys() -> None:
     """Forget the cached keys (after FIELD_ENCRYPTION_KEY changed, e.g. in a test)."""
-    for cached in (_keys, _fernet, _current, _index_mac):
+    for cached in (_keys, _fernet, _current, _index_mac, _index_macs):
         cached.cache_clear()
 
 
@@ -129,10 +134,27 @@ def blind_index(value: str) -> str:
     The keyed HMAC state is built once and copied per value (bulk imports hash 10^5 numbers).
     A column named `<field>_index` beside an encrypted `<field>` holds it; the rotation command
     rebuilds such columns under the new key."""
-    normalised = value if value.isalnum() else "".join(ch for ch in value if ch.isalnum())
     mac = _index_mac().copy()
-    mac.update(normalised.encode())
+    mac.update(_normalised(value))
     return mac.hexdigest()
+
+
+def blind_indexes(value: str) -> list[str]:
+    """`value`'s blind index under every configured key, the current one first: what a lookup
+    matches, so a row indexed under an older key is still found between a key change and the
+    end of `rotate_encryption_key` (and a 예금주 조회 record, which keeps only its index, stays
+    usable across a rotation)."""
+    data = _normalised(value)
+    out = []
+    for base in _index_macs():
+        mac = base.copy()
+        mac.update(data)
+        out.append(mac.hexdigest())
+    return out
+
+
+def _normalised(value: str) -> bytes:
+    return (value if value.isalnum() else "".join(ch for ch in value if ch.isalnum())).encode()
 
 
 def mask(value: str | None, visible: int = 4) -> str:

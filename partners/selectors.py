@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from core.crypto import blind_index
+from core.crypto import blind_indexes
 from core.versioning import services as versioning
 from partners.models import Partner, PartnerTag, PartnerType
 from partners.services.partners import PARTNER
@@ -56,7 +56,7 @@ def _keyword_q(keyword: tuple[str, str] | None) -> Q:
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) <= 4:
             return Q(account_number_last4__endswith=digits)
-        return Q(account_number_index=blind_index(digits))
+        return Q(account_number_index__in=blind_indexes(digits))
     if key == "businessRegistrationNumber":
         return Q(business_registration_number__contains=text.replace("-", ""))
     field = {

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from ulid import ULID
 
-from core.crypto import blind_index
+from core.crypto import blind_index, blind_indexes
 from core.errors import Conflict, DomainError, Invalid, NotFound, Refs, invalid
 from core.perf import instance_factory
 from core.versioning import services as versioning
@@ -170,7 +170,7 @@ def _consume_account_verification(
             "PLATFORM_ACCOUNT_VERIFICATION_ALREADY_USED",
             f"account.accountVerificationId: 이미 사용된 예금주 조회입니다: {verification_id}",
         )
-    if row.bank != bank or row.account_number_index != blind_index(number):
+    if row.bank != bank or row.account_number_index not in blind_indexes(number):
         raise Invalid(
             "PLATFORM_ACCOUNT_VERIFICATION_FAILED",
             "account: 예금주 조회 때의 은행·계좌번호와 다릅니다.",

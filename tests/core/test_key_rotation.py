@@ -219,3 +219,28 @@ def test_a_checkout_writes_its_key_once_and_keeps_it_when_secret_key_changes(tmp
     again = _start(tmp_path, DEBUG="true", SECRET_KEY="another")
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == first.stdout.strip()
+
+
+def test_between_a_key_change_and_the_command_exact_search_and_holder_lookups_still_match(
+    under_a,
+):
+    """A row indexed under the old key is found by exact account-number search, and a 예금주
+    조회 record made before the change (it keeps only its index) still matches its number."""
+    from partners.models import AccountVerification
+    from partners.services.partners import _consume_account_verification
+
+    row = AccountVerification.objects.create(
+        public_id="av-1",
+        is_for_test=False,
+        bank="KOOKMIN",
+        account_number_index=crypto.blind_index(NUMBER),  # under A
+        holder_name="홍길동",
+    )
+    under_a.FIELD_ENCRYPTION_KEY = f"{KEY_B},{KEY_A}"  # changed, command not yet run
+    assert crypto.blind_index(NUMBER) != row.account_number_index
+    partner = Partner.objects.get()
+    assert list(Partner.objects.filter(_keyword_q(("accountNumber", NUMBER)))) == [partner]
+    used = _consume_account_verification("av-1", bank="KOOKMIN", number=NUMBER, is_for_test=False)
+    assert used.pk == row.pk and used.used_at is not None
+    under_a.FIELD_ENCRYPTION_KEY = KEY_B  # A retired before the command: no longer found
+    assert list(Partner.objects.filter(_keyword_q(("accountNumber", NUMBER)))) == []
