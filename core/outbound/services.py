@@ -310,6 +310,20 @@ def _endpoint_outcome(endpoint_pk: int, ok: bool, result: sender.Delivered, now:
         logger.warning("webhook endpoint %s disabled: %s", endpoint.public_id, reason)
 
 
+def messages_purge(*, now: datetime | None = None) -> int:
+    """Delivered and finally failed messages (with their attempts) older than
+    OUTBOUND_WEBHOOK_RETENTION_DAYS (30) are deleted; pending ones are never. Returns messages
+    deleted."""
+    now = now or timezone.now()
+    days = getattr(settings, "OUTBOUND_WEBHOOK_RETENTION_DAYS", 30)
+    old = WebhookMessage.objects.filter(
+        status__in=[MessageStatus.SUCCEEDED, MessageStatus.FAILED],
+        created_at__lt=now - timedelta(days=days),
+    )
+    WebhookAttempt.objects.filter(message__in=old).delete()  # one statement, not a cascade walk
+    return old.delete()[0]
+
+
 # --- endpoints -----------------------------------------------------------------------------------
 
 

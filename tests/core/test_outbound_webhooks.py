@@ -390,3 +390,23 @@ def test_the_checked_address_is_the_one_connected_to(monkeypatch):
     assert request.extensions["sni_hostname"] == "hooks.example"
     refused = sender.post("https://hooks.example/in", b"{}", {})  # now answers 127.0.0.1
     assert refused.status_code is None and "127.0.0.1" in refused.error
+
+
+def test_old_delivered_and_failed_messages_are_purged_pending_ones_never(receiver, settings):
+    settings.OUTBOUND_WEBHOOK_RETENTION_DAYS = 30
+    services.endpoint_create(url=receiver.url, is_for_test=False)
+    for _ in range(4):
+        _emit_one()
+    assert services.deliver_due(limit=2) == 2  # two delivered, two still pending
+    given_up = WebhookMessage.objects.filter(status=MessageStatus.PENDING).order_by("pk")[0]
+    WebhookMessage.objects.filter(pk=given_up.pk).update(
+        status=MessageStatus.FAILED, next_attempt_at=None
+    )
+    month_ago = timezone.now() - timedelta(days=31)
+    WebhookMessage.objects.update(created_at=month_ago)
+    fresh = WebhookMessage.objects.filter(status=MessageStatus.SUCCEEDED).first()
+    WebhookMessage.objects.filter(pk=fresh.pk).update(created_at=timezone.now())
+    assert services.messages_purge() == 2  # one delivered and one failed, both old
+    left = sorted(WebhookMessage.objects.values_list("status", flat=True))
+    assert left == [MessageStatus.PENDING, MessageStatus.SUCCEEDED]
+    assert WebhookAttempt.objects.count() == 1  # the fresh delivery's attempt

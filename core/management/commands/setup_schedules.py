@@ -36,6 +36,8 @@ SCHEDULES = {
     "recover-payouts": ("payouts.tasks.recover_payouts", Schedule.MINUTES, 1, None),
     # docs/webhooks.md#back-off: retries fall due by the minute (new events are enqueued at once)
     "deliver-webhooks": ("core.outbound.tasks.deliver_due", Schedule.MINUTES, 1, None),
+    # delivered and finally failed webhook messages after OUTBOUND_WEBHOOK_RETENTION_DAYS (30)
+    "purge-webhook-messages": ("core.outbound.tasks.purge_messages", Schedule.DAILY, None, None),
 }
 
 
