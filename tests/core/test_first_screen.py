@@ -239,3 +239,14 @@ def test_every_list_of_the_admin_downloads_its_rows_as_excel(client, admin_user)
         assert len(rows) - 1 == expected, (opts.label, len(rows) - 1, expected)
         checked += 1
     assert checked >= 20
+
+
+@pytest.mark.django_db
+def test_logging_in_on_the_login_page_itself_lands_on_the_admin(django_user_model):
+    """unfold's login form has no hidden `next`: without LOGIN_REDIRECT_URL the login answered
+    a redirect to /accounts/profile/, a 404 (found walking a fresh make run)."""
+    django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-long-enough-1")
+    client = Client()
+    response = client.post("/admin/login/", {"username": "boss", "password": "pw-long-enough-1"})
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
+    assert client.get("/admin/").status_code == 200
