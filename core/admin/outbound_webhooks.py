@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminURLInputWidget
 
 from core.admin.base import ModelAdmin
 from core.outbound import services
@@ -19,12 +20,17 @@ from core.outbound.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    url = forms.URLField(label=_("URL"), max_length=2000, assume_scheme="https")
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=2000,
+        assume_scheme="https",
+        widget=UnfoldAdminURLInputWidget,
+    )
     event_types = forms.MultipleChoiceField(
         label=_("구독 이벤트"),
         choices=EVENT_TYPES,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
         help_text=_("비우면 모든 이벤트를 받습니다."),
     )
 
