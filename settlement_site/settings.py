@@ -514,6 +514,41 @@ STATEMENT_COMPANY_LOGO = env_str("STATEMENT_COMPANY_LOGO", "")
 STATEMENT_TEMPLATE = env_str("STATEMENT_TEMPLATE", "payouts/statement.html")
 STATEMENT_FROM_EMAIL = env_str("STATEMENT_FROM_EMAIL", DEFAULT_FROM_EMAIL)
 STATEMENT_MAX_TRANSFER_LINES = env_int("STATEMENT_MAX_TRANSFER_LINES", 300)  # per settlement
+# Tax invoices (docs/invoices.md). Our own company (자사): the recipient of REVERSE invoices and the
+# default supplier of NORMAL ones; these fill its profile when `migrate` creates it (the admin edits
+# it afterwards, `manage.py own_company --from-env` applies them again).
+OWN_COMPANY_BRN = env_str("OWN_COMPANY_BRN", "")
+OWN_COMPANY_NAME = env_str("OWN_COMPANY_NAME", "")
+OWN_COMPANY_REPRESENTATIVE_NAME = env_str("OWN_COMPANY_REPRESENTATIVE_NAME", "")
+OWN_COMPANY_ADDRESS = env_str("OWN_COMPANY_ADDRESS", "")
+OWN_COMPANY_BUSINESS_TYPE = env_str("OWN_COMPANY_BUSINESS_TYPE", "")
+OWN_COMPANY_BUSINESS_CLASS = env_str("OWN_COMPANY_BUSINESS_CLASS", "")
+OWN_COMPANY_CONTACT_NAME = env_str("OWN_COMPANY_CONTACT_NAME", "")
+OWN_COMPANY_CONTACT_EMAIL = env_str("OWN_COMPANY_CONTACT_EMAIL", "")
+OWN_COMPANY_CONTACT_PHONE = env_str("OWN_COMPANY_CONTACT_PHONE", "")
+# The absolute address partners reach this server at: the e-mailed reverse-issuance links and the
+# signed PDF/print URLs are built on it.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# How long an e-mailed reverse-issuance link stays valid (renewed on re-send): two months.
+INVOICE_LINK_MAX_AGE_DAYS = env_int("INVOICE_LINK_MAX_AGE_DAYS", 62)
+# Signed viewer URLs (pdf-download-url, print-url, popup-url): minutes.
+INVOICE_VIEWER_URL_MINUTES = env_int("INVOICE_VIEWER_URL_MINUTES", 10)
+INVOICE_FROM_EMAIL = env_str("INVOICE_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# 알림톡-style messenger beside e-mail: "sandbox" (records messages) or "none".
+MESSENGER_PROVIDER = env_str("MESSENGER_PROVIDER", "sandbox")
+# NTS transmission (국세청 전송): "sandbox" walks ISSUED → … → SENDING_COMPLETED, one step every
+# NTS_SANDBOX_STEP_SECONDS; "export" writes the standard e-tax-invoice XML to NTS_EXPORT_DIR.
+NTS_PROVIDER = env_str("NTS_PROVIDER", "sandbox")
+NTS_SANDBOX_STEP_SECONDS = env_int("NTS_SANDBOX_STEP_SECONDS", 2)
+NTS_EXPORT_DIR = env_str("NTS_EXPORT_DIR", str(VAR_DIR / "nts-export"))
+# Issued invoices go to the NTS on the next business day at this KST hour (send-to-nts: at once).
+NTS_SEND_HOUR = env_int("NTS_SEND_HOUR", 15)
+# Counterparty NTS connection in the sandbox completes after this many seconds.
+COUNTERPARTY_CONNECT_SECONDS = env_int("COUNTERPARTY_CONNECT_SECONDS", 2)
+# 사업자정보 조회 (business information): "sandbox" (deterministic) like COMPANY_STATE_PROVIDER.
+BUSINESS_INFO_PROVIDER = env_str("BUSINESS_INFO_PROVIDER", "sandbox")
+# A business partner's payout waits until its tax invoice is issued (docs/invoices.md#payouts).
+PAYOUT_REQUIRES_ISSUED_TAX_INVOICE = env_bool("PAYOUT_REQUIRES_ISSUED_TAX_INVOICE", default=False)
 # WeasyPrint logs every layout step at INFO ("Step 5 - Creating layout"): warnings only.
 LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}
 # WeasyPrint keeps ~0.25 MB per rendered PDF in the worker (measured, bench/statements.py): a worker

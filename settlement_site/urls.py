@@ -16,6 +16,8 @@ urlpatterns = [
     path("platform/", include("settlements.api.urls")),
     path("platform/", include("payouts.api.urls")),
     path("platform/", include("core.api.webhook_urls")),
+    path("b2b/", include("invoices.api.urls")),
+    path("tax-invoices/", include("invoices.portal.urls")),
     path("webhooks/", include("settlements.api.webhook_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

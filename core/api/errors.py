@@ -85,8 +85,16 @@ def error_body(exc: DomainError) -> dict[str, Any]:
     return body
 
 
+# Codes PortOne answers with another status than their kind's: the e-tax service behind the B2B API
+# failing is a bad gateway (502), as SDK 0.21.0 documents B2bExternalServiceError.
+STATUS_OF_CODE = {
+    "B2B_EXTERNAL_SERVICE": 502,
+    "B2B_COUNTERPARTY_NTS_CONNECTION_FAILED": 502,
+}
+
+
 def error_status(exc: DomainError) -> int:
-    return STATUS[exc.kind]
+    return STATUS_OF_CODE.get(exc.code) or STATUS[exc.kind]
 
 
 def flatten(detail: Any, prefix: str = "") -> list[str]:

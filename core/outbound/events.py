@@ -17,6 +17,22 @@ PAYOUT_CREATED = "platform.payout.created"
 PAYOUT_STATUS_CHANGED = "platform.payout.status_changed"
 BULK_PAYOUT_CREATED = "platform.bulk_payout.created"
 BULK_PAYOUT_STATUS_CHANGED = "platform.bulk_payout.status_changed"
+# Tax invoices: PortOne's names (docs:platform/ko/guides/webhook.md), data {taxInvoiceId,
+# supplierDocumentKey, recipientDocumentKey, status, supplierBrn, totalAmount, totalSupplyAmount,
+# totalTaxAmount}; every other status change as TaxInvoice.StatusChanged (ours).
+TAX_INVOICE_REQUESTED = "TaxInvoice.Requested"
+TAX_INVOICE_ISSUED = "TaxInvoice.Issued"
+TAX_INVOICE_REQUEST_CANCELLED = "TaxInvoice.RequestCancelled"
+TAX_INVOICE_ISSUANCE_CANCELLED = "TaxInvoice.IssuanceCancelled"
+TAX_INVOICE_REFUSED = "TaxInvoice.Refused"
+TAX_INVOICE_SENDING_COMPLETED = "TaxInvoice.SendingCompleted"
+TAX_INVOICE_MANUAL = "TaxInvoice.Manual"
+TAX_INVOICE_STATUS_CHANGED = "TaxInvoice.StatusChanged"
+# Partner ↔ counterparty NTS connection (domain extension, data {partnerId, counterpartyId,
+# memberCompanyConnectionStatus})
+PARTNER_COUNTERPARTY_CONNECTED = "Partner.CounterpartyConnected"
+PARTNER_COUNTERPARTY_CONNECT_FAILED = "Partner.CounterpartyConnectFailed"
+PARTNER_COUNTERPARTY_DISCONNECTED = "Partner.CounterpartyDisconnected"
 #: sent only by the "test delivery" action/API, to any endpoint whatever it subscribes to
 PING = "webhook.ping"
 
@@ -29,6 +45,17 @@ EVENT_TYPES: tuple[tuple[str, str], ...] = (
     (PAYOUT_STATUS_CHANGED, "지급 상태 변경"),
     (BULK_PAYOUT_CREATED, "일괄 지급 생성"),
     (BULK_PAYOUT_STATUS_CHANGED, "일괄 지급 상태 변경"),
+    (TAX_INVOICE_REQUESTED, "세금계산서 역발행 요청"),
+    (TAX_INVOICE_ISSUED, "세금계산서 발행"),
+    (TAX_INVOICE_REQUEST_CANCELLED, "세금계산서 요청 취소"),
+    (TAX_INVOICE_ISSUANCE_CANCELLED, "세금계산서 발행 취소"),
+    (TAX_INVOICE_REFUSED, "세금계산서 발행 거부"),
+    (TAX_INVOICE_SENDING_COMPLETED, "세금계산서 국세청 전송 완료"),
+    (TAX_INVOICE_MANUAL, "세금계산서 요청 재발송"),
+    (TAX_INVOICE_STATUS_CHANGED, "세금계산서 상태 변경"),
+    (PARTNER_COUNTERPARTY_CONNECTED, "파트너 국세청 연동 완료"),
+    (PARTNER_COUNTERPARTY_CONNECT_FAILED, "파트너 국세청 연동 실패"),
+    (PARTNER_COUNTERPARTY_DISCONNECTED, "파트너 국세청 연동 해제"),
 )
 EVENT_TYPE_NAMES = frozenset(name for name, _ in EVENT_TYPES)
 

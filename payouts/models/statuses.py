@@ -38,7 +38,28 @@ class SettlementStatementStatus(models.TextChoices):
 
 
 class TaxInvoiceStatus(models.TextChoices):
+    """PlatformPayoutTaxInvoiceStatus: NONE, or the status of the invoice made from the payout."""
+
     NONE = "NONE", _("없음")
+    DRAFTED = "DRAFTED", _("임시저장")
+    DRAFT_PENDING = "DRAFT_PENDING", _("임시저장 대기")
+    DRAFT_FAILED = "DRAFT_FAILED", _("임시저장 실패")
+    REQUESTED = "REQUESTED", _("역발행 요청")
+    REQUEST_PENDING = "REQUEST_PENDING", _("역발행 요청 대기")
+    REQUEST_FAILED = "REQUEST_FAILED", _("역발행 요청 실패")
+    REQUEST_CANCELLED = "REQUEST_CANCELLED", _("요청 취소")
+    REQUEST_REFUSED = "REQUEST_REFUSED", _("발행 거부")
+    ISSUED = "ISSUED", _("발행 완료")
+    ISSUE_PENDING = "ISSUE_PENDING", _("발행 대기")
+    ISSUE_FAILED = "ISSUE_FAILED", _("발행 실패")
+    ISSUANCE_CANCELLED = "ISSUANCE_CANCELLED", _("발행 취소")
+    CANCEL_PENDING = "CANCEL_PENDING", _("취소 대기")
+    BEFORE_SENDING = "BEFORE_SENDING", _("전송 전")
+    WAITING_SENDING = "WAITING_SENDING", _("전송 대기")
+    SENDING = "SENDING", _("전송 중")
+    SENDING_PENDING = "SENDING_PENDING", _("국세청 전송 대기")
+    SENDING_COMPLETED = "SENDING_COMPLETED", _("전송 완료")
+    SENDING_FAILED = "SENDING_FAILED", _("전송 실패")
 
 
 class AccountTransferType(models.TextChoices):
