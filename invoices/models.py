@@ -1,5 +1,5 @@
-"""Tax invoices (세금계산서·계산서), their bulk requests, counterparties (거래처) and our own company
-(자사). docs/invoices.md.
+"""Tax invoices (세금계산서·계산서), their bulk requests, counterparties (거래처) and our own
+company (자사). docs/invoices.md.
 
 * `TaxInvoice` keeps what the NTS document says: both parties as snapshots at drafting (`supplier`,
   `recipient`: the SDK's B2bTaxInvoiceCompany in camelCase) and flat columns of what lists filter
@@ -435,7 +435,8 @@ class TaxInvoice(models.Model):
 
     @property
     def document_title(self) -> str:
-        """세금계산서 for TAXABLE and ZERO_RATED, 계산서 for FREE (docs/invoices.md#document-type)."""
+        """세금계산서 for TAXABLE and ZERO_RATED, 계산서 for FREE (docs/invoices.md, "Amounts,
+        document type and due date")."""
         return "계산서" if self.taxation_type == TaxationType.FREE else "세금계산서"
 
 
@@ -478,6 +479,9 @@ class UploadedFile(models.Model):
         verbose_name = _("첨부 파일")
         verbose_name_plural = pgettext_lazy("plural", "첨부 파일")
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class TaxInvoiceAttachment(models.Model):
     public_id = models.CharField(max_length=40, unique=True, default=new_public_id)
@@ -489,6 +493,9 @@ class TaxInvoiceAttachment(models.Model):
         verbose_name = _("세금계산서 첨부")
         verbose_name_plural = pgettext_lazy("plural", "세금계산서 첨부")
         ordering = ["attached_at", "id"]
+
+    def __str__(self) -> str:
+        return self.public_id
 
 
 class Notification(models.Model):
@@ -519,3 +526,6 @@ class Notification(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "발송 기록")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "created_at"], name="invoice_notification_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} → {self.to}"

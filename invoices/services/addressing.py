@@ -1,4 +1,5 @@
-"""Finding an invoice by `{taxInvoiceKey}` + `taxInvoiceKeyType` + `brn` (docs/invoices.md#addressing).
+"""Finding an invoice by `{taxInvoiceKey}` + `taxInvoiceKeyType` + `brn`
+(docs/invoices.md#addressing).
 
 TAX_INVOICE_ID (the default on path endpoints): our id. SUPPLIER / RECIPIENT: a document key, unique
 per BRN, so `brn` is required with them. Deleted invoices are not found.
