@@ -38,6 +38,17 @@ SCHEDULES = {
     "deliver-webhooks": ("core.outbound.tasks.deliver_due", Schedule.MINUTES, 1, None),
     # delivered and finally failed webhook messages after OUTBOUND_WEBHOOK_RETENTION_DAYS (30)
     "purge-webhook-messages": ("core.outbound.tasks.purge_messages", Schedule.DAILY, None, None),
+    # docs/invoices.md: e-mails and messenger messages, NTS transmission (due the next business
+    # day at NTS_SEND_HOUR, send-to-nts at once) and its progress, counterparty connections
+    "send-invoice-notifications": ("invoices.tasks.send_notifications", Schedule.MINUTES, 1, None),
+    "transmit-due-invoices": ("invoices.tasks.transmit_due", Schedule.MINUTES, 1, None),
+    "advance-nts-transmission": ("invoices.tasks.advance_nts", Schedule.MINUTES, 1, None),
+    "advance-counterparty-connections": (
+        "invoices.tasks.advance_connections",
+        Schedule.MINUTES,
+        1,
+        None,
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""Input schemas of the B2B API, one module per area."""

@@ -1,0 +1,38 @@
+"""django-q2 entry points of tax invoices. Thin: each calls its service (docs/invoices.md)."""
+
+from __future__ import annotations
+
+
+def send_notifications() -> int:
+    """Queued e-mail and messenger messages (each minute, and enqueued after a request)."""
+    from invoices.services.notifications import send_queued
+
+    return send_queued()
+
+
+def transmit_due() -> int:
+    """Issued invoices whose transmission to the NTS is due (each minute)."""
+    from invoices.services.transmission import transmit_due as run
+
+    return run()
+
+
+def advance_nts() -> int:
+    """Invoices on their way through the NTS provider: ask it and record each step."""
+    from invoices.services.transmission import advance
+
+    return advance()
+
+
+def run_bulk(bulk_pk: int) -> int:
+    """Build and request the invoices of one bulk tax invoice (background)."""
+    from invoices.services.bulk import run
+
+    return run(bulk_pk)
+
+
+def advance_connections() -> int:
+    """Counterparties waiting for their NTS connection (sandbox: done within seconds)."""
+    from invoices.services.counterparties import advance_connections as run
+
+    return run()
