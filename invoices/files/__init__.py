@@ -1,0 +1,1 @@
+"""What uploaded tax-invoice sheets mean."""

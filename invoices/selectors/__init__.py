@@ -1,0 +1,1 @@
+"""Reads of tax invoices and bulk tax invoices, one module per area."""
