@@ -3,7 +3,8 @@
 The SDK (`portone-server-sdk`, pinned in requirements-dev.txt) is the schema of our wire-compatible
 API, but it ships no OpenAPI document. Its generated code is regular enough to read as one:
 
-- each method of `_generated/platform/**/client.py` issues one `self._sync_client.request(METHOD,
+- each method of `_generated/platform/**/client.py` and `_generated/b2b/**/client.py` issues one
+  `self._sync_client.request(METHOD,
   f"{self._base_url}/path/{quote(id, safe='')}", ...)`, fills `request_body["camelKey"]` from its
   parameters (inside `if x is not None:` when optional), appends query pairs, and returns
   `_deserialize_<type>(response.json())` or `response.text`;
@@ -250,7 +251,7 @@ def serialized_keys(definition: Definition) -> tuple[dict[str, str], dict[str, s
 def snake_to_serializer(name: str) -> str:
     out = []
     for index, char in enumerate(name):
-        if char.isupper() and index:
+        if char.isupper() and index and name[index - 1] != "_":  # Map_Stat -> map_stat
             out.append("_")
         out.append(char.lower())
     return "_serialize_" + "".join(out)
@@ -461,6 +462,12 @@ def _body_component_name(method_name: str) -> str:
 
 def response_for(builder: SchemaBuilder, function: ast.FunctionDef) -> dict:
     returns = [node for node in ast.walk(function) if isinstance(node, ast.Return)]
+    if not returns or returns[-1].value is None:
+        # attach-file and delete-attachment: the SDK ignores the body (we answer `{}`).
+        return {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
     final = returns[-1].value
     assert final is not None
     if ast.unparse(final) == "response.text":
@@ -478,7 +485,9 @@ def build(root: Path) -> dict:
     generated = root / "_generated"
     builder = SchemaBuilder(index_definitions(generated))
     operations: dict[str, dict] = {}
-    for path in sorted((generated / "platform").rglob("client.py")):
+    paths = [*sorted((generated / "platform").rglob("client.py"))]
+    paths += sorted((generated / "b2b").rglob("client.py"))
+    for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for klass in (n for n in tree.body if isinstance(n, ast.ClassDef)):
             for function in klass.body:

@@ -334,6 +334,11 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "settlement@localhost")
+# The file backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend) writes each
+# message as a file in this directory.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 
 # --- Background jobs (django-q2) ------------------------------------------------------------------
 # The ORM broker needs no extra server. `retry` must stay larger than `timeout`, or a slow task
