@@ -24,6 +24,13 @@ def advance_nts() -> int:
     return advance()
 
 
+def follow_nts() -> int:
+    """After a send-to-nts: keep stepping the walk for a few seconds (the sandbox completes it)."""
+    from invoices.services.transmission import follow
+
+    return follow()
+
+
 def run_bulk(bulk_pk: int) -> int:
     """Build and request the invoices of one bulk tax invoice (background)."""
     from invoices.services.bulk import run

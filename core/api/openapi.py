@@ -129,11 +129,15 @@ TAGS: tuple[tuple[str, str], ...] = (
     ("정책·계약", "계약(수수료·정산 주기), 할인 분담 정책, 추가 수수료 정책과 그 예약 변경"),
     ("플랫폼 설정", "정산일 휴일 규칙 등 플랫폼 전체 설정"),
     ("파트너", "파트너 등록·조회·수정·보관과 예약 변경"),
-    ("사업자·계좌 조회", "휴폐업 조회와 예금주 조회 (파트너 등록 전 확인)"),
+    ("사업자·계좌 조회", "휴폐업 조회, 사업자정보 조회와 예금주 조회 (파트너 등록 전 확인)"),
     ("정산건", "주문·주문 취소·수기 정산건과 정산 상세 내역 다운로드"),
     ("정산 내역", "파트너별·정산일별로 모인 정산 내역"),
     ("지급", "일괄 지급 생성·시작·승인·취소·중단, 지급 완료 처리, 지급 계좌, 지급·이체 내역"),
-    ("국세청 연동·세금계산서", "파트너의 국세청(홈택스) 연동과 세금계산서"),
+    (
+        "국세청 연동·세금계산서",
+        "파트너의 국세청(홈택스) 연동, 세금계산서 정발행·역발행·수정발행·국세청 전송, 일괄 역발행",
+    ),
+    ("거래처", "세금계산서를 주고받는 거래처와 그 인증서"),
     ("웹훅", "포트원 결제 웹훅 수신 (서명으로 인증)과 보내는 웹훅의 엔드포인트·전송 내역·재전송"),
 )
 FALLBACK_TAG = "기타"
@@ -176,6 +180,8 @@ _TAG_RULES: tuple[tuple[str, str], ...] = (
     ("/platform/account-transfers", "지급"),
     ("/platform/bulk-account-transfers", "지급"),
     ("/platform/accounts", "지급"),
+    ("/b2b/companies/", "사업자·계좌 조회"),
+    ("/b2b/counterparties", "거래처"),
     ("/b2b/", "국세청 연동·세금계산서"),
     ("/webhooks/", "웹훅"),
     ("/platform/webhook-", "웹훅"),
@@ -222,11 +228,17 @@ def tag_for(path: str) -> str:
     return FALLBACK_TAG
 
 
+#: the SDK's sub-clients that hang off `client.b2b` (the rest are under `client.platform`)
+B2B_CLIENTS = frozenset({"tax_invoice", "counterparty"})
+
+
 def sdk_call(method: str) -> str:
     """'PolicyClient.get_platform_contracts' -> 'client.platform.policy.get_platform_contracts'."""
     owner, _, name = method.partition(".")
     base = owner.removesuffix("Client")
     attribute = re.sub(r"(?<!^)(?=[A-Z])", "_", base).lower()
+    if attribute in B2B_CLIENTS:
+        return f"client.b2b.{attribute}.{name}"
     prefix = "client.platform" if attribute == "platform" else f"client.platform.{attribute}"
     return f"{prefix}.{name}"
 
