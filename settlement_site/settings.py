@@ -539,8 +539,13 @@ INVOICE_LINK_MAX_AGE_DAYS = env_int("INVOICE_LINK_MAX_AGE_DAYS", 62)
 # Signed viewer URLs (pdf-download-url, print-url, popup-url): minutes.
 INVOICE_VIEWER_URL_MINUTES = env_int("INVOICE_VIEWER_URL_MINUTES", 10)
 INVOICE_FROM_EMAIL = env_str("INVOICE_FROM_EMAIL", DEFAULT_FROM_EMAIL)
-# 알림톡-style messenger beside e-mail: "sandbox" (records messages) or "none".
+# 알림톡-style messenger beside e-mail: "sandbox" (records messages), "http" (a JSON API at
+# MESSENGER_API_URL) or "none".
 MESSENGER_PROVIDER = env_str("MESSENGER_PROVIDER", "sandbox")
+MESSENGER_API_URL = env_str("MESSENGER_API_URL", "")
+MESSENGER_API_KEY = env_str("MESSENGER_API_KEY", "")
+MESSENGER_SENDER_KEY = env_str("MESSENGER_SENDER_KEY", "")
+MESSENGER_TIMEOUT_SECONDS = env_int("MESSENGER_TIMEOUT_SECONDS", 10)
 # NTS transmission (국세청 전송): "sandbox" walks ISSUED → … → SENDING_COMPLETED, one step every
 # NTS_SANDBOX_STEP_SECONDS; "export" writes the standard e-tax-invoice XML to NTS_EXPORT_DIR.
 NTS_PROVIDER = env_str("NTS_PROVIDER", "sandbox")

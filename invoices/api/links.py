@@ -1,3 +1,74 @@
-"""(being built)"""
+"""Our extension of the B2B API around the e-mailed link of a reverse request
+(docs/invoices.md#the-partner-page): `POST /b2b/tax-invoices/{taxInvoiceKey}/resend-request`
+sends the request message again with a renewed link."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+
+from core.api.views import PortOneApiView, is_for_test
+from invoices.api.outputs import tax_invoice_json
+from invoices.services import notifications
+from invoices.services.addressing import get_invoice
+from invoices.services.transitions import actor_of
+
+PARAMETERS = [
+    OpenApiParameter(
+        "brn",
+        str,
+        OpenApiParameter.QUERY,
+        required=False,
+        description="사업자등록번호 (taxInvoiceKeyType이 SUPPLIER 또는 RECIPIENT일 때 필수)",
+    ),
+    OpenApiParameter(
+        "taxInvoiceKeyType",
+        str,
+        OpenApiParameter.QUERY,
+        required=False,
+        enum=["TAX_INVOICE_ID", "SUPPLIER", "RECIPIENT"],
+        description="taxInvoiceKey의 종류 (기본값 TAX_INVOICE_ID)",
+    ),
+    OpenApiParameter(
+        "test", bool, OpenApiParameter.QUERY, required=False, description="테스트 모드 여부"
+    ),
+]
+
+
+class ResendRequestView(PortOneApiView):
+    """POST /b2b/tax-invoices/{taxInvoiceKey}/resend-request"""
+
+    @extend_schema(
+        operation_id="resend_b2b_tax_invoice_request",
+        summary="역발행 요청 재발송",
+        description=(
+            "역발행 요청(REQUESTED) 상태의 세금계산서를 공급자에게 다시 알립니다 (확장 기능). "
+            "링크를 새로 서명해 유효 기간을 다시 두 달(INVOICE_LINK_MAX_AGE_DAYS)로 늘리고, "
+            "이전에 보낸 링크는 더 이상 쓸 수 없게 됩니다. 이메일과, 공급자 담당자에게 휴대전화 "
+            "번호가 있으면 알림톡을 보냅니다. 이력에 RESEND_REQUEST가 남고 TaxInvoice.Manual "
+            "웹훅이 발송됩니다. 응답은 `{taxInvoice}`. 오류: REQUESTED가 아니면 "
+            "B2B_TAX_INVOICE_NOT_REQUESTED_STATUS (400), 없으면 B2B_TAX_INVOICE_NOT_FOUND (404)."
+        ),
+        request=None,
+        parameters=PARAMETERS,
+        responses={200: OpenApiResponse(description="`{taxInvoice: B2bTaxInvoice}`")},
+    )
+    def post(self, request, key: str):
+        params = request.query_params
+        with transaction.atomic():
+            invoice = get_invoice(
+                key,
+                params.get("taxInvoiceKeyType") or None,
+                params.get("brn") or None,
+                is_for_test=is_for_test(request),
+                for_update=True,
+            )
+            notifications.resend_request(invoice, actor=actor_of(request.user))
+        return Response({"taxInvoice": tax_invoice_json(invoice)})
+
+
+urlpatterns = [
+    path("tax-invoices/<str:key>/resend-request", ResendRequestView.as_view()),
+]
