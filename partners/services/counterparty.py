@@ -15,6 +15,7 @@ from ulid import ULID
 from core.errors import Conflict, DomainError, Invalid, NotFound
 from core.models import BulkTask
 from invoices.providers import EtaxError, get_etax_client
+from invoices.services import counterparties as linked
 from partners.models import ConnectionStatus, Partner, PartnerType, PartnerVersion, TaxationType
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,11 @@ def _disconnect_refusal(partner: Partner) -> DomainError | None:
         return Conflict("PLATFORM_ARCHIVED_PARTNER_NTS_NOT_ALLOWED", "보관된 파트너입니다.")
     if partner.member_company_connection_status != ConnectionStatus.CONNECTED:
         return Invalid("PLATFORM_COUNTERPARTY_NOT_CONNECTED", "연동된 파트너가 아닙니다.")
+    if linked.partner_has_ongoing_invoice(partner):
+        return Conflict(
+            "PLATFORM_ONGOING_TAX_INVOICE_EXISTS",
+            "진행 중인 세금계산서가 있는 파트너는 연동을 해제할 수 없습니다.",
+        )
     return None
 
 
@@ -80,6 +86,7 @@ def _start(partners: list[Partner], *, connect: bool, is_for_test: bool) -> Bulk
     Partner.objects.filter(pk__in=[p.pk for p in partners]).update(
         member_company_connection_status=pending, member_company_connection_failed_reason=None
     )
+    linked.partners_pending([p.pk for p in partners], connect=connect)
     task = BulkTask.objects.create(
         public_id=str(ULID()),
         is_for_test=is_for_test,
@@ -138,8 +145,11 @@ def run_counterparty_task(task_pk: int) -> int:
     connect = task.type == BulkTask.Type.CONNECT_MEMBER_COMPANIES
     succeeded = failed = 0
     for partner in Partner.objects.filter(pk__in=task.target_ids):
+        blocker = linked.partner_link_blocker(partner) if connect else None
         try:
-            if connect:
+            if blocker:
+                status, reason = ConnectionStatus.CONNECT_FAILED, blocker
+            elif connect:
                 result = client.register_member(
                     brn=partner.business_registration_number,
                     company_name=partner.company_name or partner.name,
@@ -158,9 +168,17 @@ def run_counterparty_task(task_pk: int) -> int:
             logger.info("e-tax call failed for partner %s: %s", partner.public_id, exc.message)
             status = ConnectionStatus.CONNECT_FAILED if connect else ConnectionStatus.CONNECTED
             reason = exc.message
-        Partner.objects.filter(pk=partner.pk).update(
-            member_company_connection_status=status, member_company_connection_failed_reason=reason
-        )
+        with transaction.atomic():
+            Partner.objects.filter(pk=partner.pk).update(
+                member_company_connection_status=status,
+                member_company_connection_failed_reason=reason,
+            )
+            partner.member_company_connection_status = status
+            partner.member_company_connection_failed_reason = reason
+            # its partner-linked counterparty, and the Partner.Counterparty* webhook
+            linked.partner_connection_changed(
+                partner, status=status, reason=reason, connect=connect
+            )
         if status in (ConnectionStatus.CONNECTED, ConnectionStatus.NOT_CONNECTED) and not reason:
             succeeded += 1
         else:
