@@ -230,6 +230,24 @@ SECTIONS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
                 _cl("invoices", "taxinvoice"),
                 "invoices.view_taxinvoice",
             ),
+            Entry(
+                _("일괄 세금계산서"),
+                "library_books",
+                _cl("invoices", "bulktaxinvoice"),
+                "invoices.view_bulktaxinvoice",
+            ),
+            Entry(
+                pgettext_lazy("plural", "거래처"),
+                "business",
+                _cl("invoices", "counterparty"),
+                "invoices.view_counterparty",
+            ),
+            Entry(
+                _("자사 정보"),
+                "apartment",
+                _cl("invoices", "owncompany"),
+                "invoices.view_owncompany",
+            ),
         ),
     ),
     (

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
@@ -154,21 +155,27 @@ def test_a_wrong_method_without_a_secret_is_json_401_first(settings):
     assert response.json()["type"] == "UNAUTHORIZED"
 
 
-def test_the_sdk_against_the_live_server_raises_its_typed_errors(settings, portone, live_server):
+def test_the_sdk_against_the_live_server_raises_its_typed_errors(
+    settings, portone, live_server, api_secret
+):
     from portone_server_sdk import PortOneClient
     from portone_server_sdk.errors import (
         PlatformPartnerNotFoundError,
         UnauthorizedError,
-        UnknownError,
     )
 
     settings.DEBUG = True  # the live server's thread reads the same settings
     with pytest.raises(PlatformPartnerNotFoundError):
         portone.platform.partner.get_platform_partner(id="nobody")
-    # An SDK call we do not serve: Django's own 404 (HTML with DEBUG on) reaches the SDK as JSON,
-    # so it raises its typed fallback instead of a JSONDecodeError.
-    with pytest.raises(UnknownError):
-        portone.platform.company.get_b2b_business_infos(brn_list=["1208147521"])
+    # Every Platform and B2B call of the SDK is served now; a path under the API prefixes that is
+    # not answers JSON even with DEBUG on (Django's own 404 page is HTML), so an SDK of a later
+    # version calling it raises its typed fallback, not a JSONDecodeError.
+    unserved = httpx.get(
+        f"{live_server.url}/platform/not-an-endpoint",
+        headers={"Authorization": f"PortOne {api_secret}"},
+    )
+    assert unserved.status_code == 404
+    assert unserved.json()["type"] == "NOT_FOUND"
     stranger = PortOneClient(secret="sk_wrong", base_url=live_server.url).platform.partner
     with pytest.raises(UnauthorizedError):
         stranger.get_platform_partners()
