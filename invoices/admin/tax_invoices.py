@@ -501,23 +501,23 @@ class TaxInvoiceAdmin(ModelAdmin):
             },
         )
 
-    @action(description=_("역발행 요청"), url_path="request", permissions=[ISSUE_PERMISSION])
+    @action(description=_("역발행 요청"), url_path="request", permissions=["issue"])
     def request_detail(self, request, object_id):
         return self._detail(request, object_id, "request")
 
-    @action(description=_("요청 재발송"), url_path="resend", permissions=[ISSUE_PERMISSION])
+    @action(description=_("요청 재발송"), url_path="resend", permissions=["issue"])
     def resend_request_detail(self, request, object_id):
         return self._detail(request, object_id, "resend_request")
 
-    @action(description=_("요청 취소"), url_path="cancel-request", permissions=[ISSUE_PERMISSION])
+    @action(description=_("요청 취소"), url_path="cancel-request", permissions=["issue"])
     def cancel_request_detail(self, request, object_id):
         return self._detail(request, object_id, "cancel_request")
 
-    @action(description=_("발행 취소"), url_path="cancel-issuance", permissions=[ISSUE_PERMISSION])
+    @action(description=_("발행 취소"), url_path="cancel-issuance", permissions=["issue"])
     def cancel_issuance_detail(self, request, object_id):
         return self._detail(request, object_id, "cancel_issuance")
 
-    @action(description=_("국세청 전송"), url_path="send-to-nts", permissions=[ISSUE_PERMISSION])
+    @action(description=_("국세청 전송"), url_path="send-to-nts", permissions=["issue"])
     def send_to_nts_detail(self, request, object_id):
         return self._detail(request, object_id, "send_to_nts")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from core.api.views import PortOneApiView, is_for_test
@@ -53,7 +53,8 @@ class ResendRequestView(PortOneApiView):
         ),
         request=None,
         parameters=PARAMETERS,
-        responses={200: OpenApiResponse(description="`{taxInvoice: B2bTaxInvoice}`")},
+        # the same answer as the SDK's request (`{taxInvoice: B2bTaxInvoice}`)
+        responses={200: {"$ref": "#/components/schemas/RequestB2bTaxInvoiceResponse"}},
     )
     def post(self, request, key: str):
         params = request.query_params

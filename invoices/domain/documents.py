@@ -9,7 +9,7 @@ document type and due date"). Pure: no Django, no I/O.
 * `issuance_due_date`, `is_delayed`, `nts_due_at` — the statutory dates, given a calendar with
   `business_day_on_or_after(date)` (settlements.domain.dates.BusinessCalendar).
 * `nts_approval_number` — the 24-character 국세청 승인번호.
-* `document_key` — auto document keys (domain.md §12.27) and the key alphabet.
+* `document_key` — auto document keys (docs/invoices.md#addressing) and the key alphabet.
 """
 
 from __future__ import annotations

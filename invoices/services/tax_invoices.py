@@ -7,7 +7,7 @@ first left and changes nothing. A modification that the law makes of two documen
 copy of the original beside the document sent, invoices.domain.modifications) keeps them
 together: the copy's id is `<id>-N`, and each action on the document sent moves the copy too.
 
-Parties (domain.md §12.28): REVERSE — the supplier is an NTS-connected counterparty (by `brn` or
+Parties (docs/invoices.md#addressing): REVERSE — the supplier is an NTS-connected counterparty (by `brn` or
 `counterpartyId`), the recipient our own company; NORMAL — the supplier is our own company, the
 recipient a counterparty (or created from the given fields with `createRecipientCounterparty`).
 Snapshots take the given fields and fill the empty ones from the counterparty / own company.
@@ -563,7 +563,7 @@ def _key_used(side: str, key: str) -> Invalid:
 
 
 def _original_of(modification: dict[str, Any], *, is_for_test: bool) -> TaxInvoice:
-    key_type = modification.get("taxInvoiceKeyType") or "RECIPIENT"  # domain.md §9.1
+    key_type = modification.get("taxInvoiceKeyType") or "RECIPIENT"  # docs/invoices.md#addressing
     try:
         return addressing.get_invoice(
             modification["taxInvoiceKey"],

@@ -104,7 +104,7 @@ def test_reverse_draft_request_issue(b2b, own_company, connected_partner):
     assert drafted.supplier.counterparty_id == connected_partner.public_id
     assert drafted.recipient.name == "주식회사 플랫폼"
     assert drafted.recipient.contact.email == "finance@platform.test"
-    # auto document keys (domain.md §12.27)
+    # auto document keys (docs/invoices.md#addressing)
     assert drafted.supplier_document_key == f"{drafted.id}-S"
     assert drafted.recipient_document_key == f"{drafted.id}-R"
     assert drafted.memo == "3월 정산"
@@ -186,7 +186,7 @@ def test_update_draft(b2b, own_company, connected_partner):
         items=[B2bTaxInvoiceItem(name="수수료", supply_cost_amount=200_000, tax_amount=20_000)],
         remarks=["2월분"],
     )
-    # the body's key type defaults to RECIPIENT (domain.md §9.1)
+    # the body's key type defaults to RECIPIENT (docs/invoices.md#addressing)
     updated = api.update_b2b_tax_invoice_draft(
         tax_invoice_key="R-2025-001", brn=OWN_BRN, tax_invoice=changed, memo="금액 수정"
     ).tax_invoice
