@@ -557,7 +557,8 @@ NTS_SEND_HOUR = env_int("NTS_SEND_HOUR", 15)
 COUNTERPARTY_CONNECT_SECONDS = env_int("COUNTERPARTY_CONNECT_SECONDS", 2)
 # 사업자정보 조회 (business information): "sandbox" (deterministic) like COMPANY_STATE_PROVIDER.
 BUSINESS_INFO_PROVIDER = env_str("BUSINESS_INFO_PROVIDER", "sandbox")
-# A business partner's payout waits until its tax invoice is issued (docs/invoices.md#payouts-waiting-for-their-invoice).
+# A business partner's payout waits until its tax invoice is issued
+# (docs/invoices.md#payouts-waiting-for-their-invoice).
 PAYOUT_REQUIRES_ISSUED_TAX_INVOICE = env_bool("PAYOUT_REQUIRES_ISSUED_TAX_INVOICE", default=False)
 # WeasyPrint logs every layout step at INFO ("Step 5 - Creating layout"): warnings only.
 LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}

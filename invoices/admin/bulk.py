@@ -13,6 +13,7 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFil
 
 from core.admin.base import ModelAdmin
 from core.admin.display import DANGER, INFO, NEUTRAL, PRIMARY, SUCCESS, WARNING, badge, money, won
+from invoices.admin import uploads  # the sheet upload pages (엑셀로 일괄 역발행)
 from invoices.admin.tax_invoices import STATUS_TONES
 from invoices.domain.statuses import LABELS, BulkStatus, Status
 from invoices.models import BulkTaxInvoice, TaxInvoice
@@ -47,6 +48,9 @@ def progress(bulk: BulkTaxInvoice) -> list[tuple[str, int, int]]:
 
 @admin.register(BulkTaxInvoice)
 class BulkTaxInvoiceAdmin(ModelAdmin):
+    def get_urls(self):
+        return [*uploads.urls(self), *super().get_urls()]
+
     list_display = (
         "public_id",
         "name",

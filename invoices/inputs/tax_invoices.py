@@ -129,7 +129,8 @@ class TaxInvoiceInput(serializers.Serializer):
 
 
 class ModificationInput(serializers.Serializer):
-    """B2bTaxInvoiceModificationCreateBody; the key type defaults to RECIPIENT (docs/invoices.md#addressing)."""
+    """B2bTaxInvoiceModificationCreateBody; the key type defaults to RECIPIENT
+    (docs/invoices.md#addressing)."""
 
     type = serializers.ChoiceField(choices=[t.value for t in ModificationType])
     taxInvoiceKey = serializers.CharField(max_length=100)
@@ -167,7 +168,8 @@ class RequestReverseIssuanceBody(serializers.Serializer):
 
 
 class UpdateDraftBody(serializers.Serializer):
-    """UpdateB2bTaxInvoiceDraftBody; the key type defaults to RECIPIENT (docs/invoices.md#addressing)."""
+    """UpdateB2bTaxInvoiceDraftBody; the key type defaults to RECIPIENT
+    (docs/invoices.md#addressing)."""
 
     taxInvoiceKey = serializers.CharField(max_length=100)
     taxInvoice = TaxInvoiceInput()

@@ -7,10 +7,11 @@ first left and changes nothing. A modification that the law makes of two documen
 copy of the original beside the document sent, invoices.domain.modifications) keeps them
 together: the copy's id is `<id>-N`, and each action on the document sent moves the copy too.
 
-Parties (docs/invoices.md#addressing): REVERSE — the supplier is an NTS-connected counterparty (by `brn` or
-`counterpartyId`), the recipient our own company; NORMAL — the supplier is our own company, the
-recipient a counterparty (or created from the given fields with `createRecipientCounterparty`).
-Snapshots take the given fields and fill the empty ones from the counterparty / own company.
+Parties (docs/invoices.md#addressing): REVERSE — the supplier is an NTS-connected counterparty
+(by `brn` or `counterpartyId`), the recipient our own company; NORMAL — the supplier is our own
+company, the recipient a counterparty (or created from the given fields with
+`createRecipientCounterparty`). Snapshots take the given fields and fill the empty ones from
+the counterparty / own company.
 """
 
 from __future__ import annotations

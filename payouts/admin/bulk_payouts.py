@@ -30,6 +30,7 @@ from core.admin.display import badge, money, truncated, won
 from core.admin.exports import Column
 from core.errors import DomainError
 from core.files import sheets
+from invoices.admin import uploads as tax_invoice_actions
 from payouts.admin import create
 from payouts.admin.common import (
     BULK_STATUS_TONES,
@@ -190,6 +191,11 @@ class BulkPayoutAdmin(HistoryAdmin):
             for row in line[1]["fields"]
             for name in (row if isinstance(row, tuple) else (row,))
         ]
+
+    actions = (tax_invoice_actions.request_from_bulk_payouts,)
+
+    def has_request_tax_invoice_permission(self, request):  # 세금계산서 역발행 요청
+        return tax_invoice_actions.may_request(request)
 
     def has_add_permission(self, request):
         return request.user.has_perm(ADD)

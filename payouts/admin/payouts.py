@@ -21,6 +21,7 @@ from unfold.contrib.filters.admin import (
 from core.admin.base import HistoryAdmin
 from core.admin.display import badge, money, truncated, won
 from core.admin.exports import Column
+from invoices.admin import uploads as tax_invoice_actions
 from payouts.admin.common import (
     PAYOUT_STATUS_TONES,
     account_number,
@@ -107,6 +108,11 @@ class PayoutAdmin(HistoryAdmin):
             for row in line[1]["fields"]
             for name in (row if isinstance(row, tuple) else (row,))
         ]
+
+    actions = (tax_invoice_actions.request_from_payouts,)
+
+    def has_request_tax_invoice_permission(self, request):  # 세금계산서 역발행 요청
+        return tax_invoice_actions.may_request(request)
 
     def has_add_permission(self, request):
         return False

@@ -31,10 +31,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.bulk_sql import set_integers
+from invoices.domain.statuses import ISSUED_OR_LATER
 from payouts.models import (
     IN_FLIGHT_TRANSFER_STATUSES,
     PENDING_TRANSFER_STATUSES,
@@ -123,9 +124,10 @@ def _claim_next(bulk_pk: int) -> int | None:
     now = timezone.now()
     while True:
         payout_pk = (
-            Payout.objects.select_for_update(skip_locked=True)
-            .filter(
-                bulk_payout_id=bulk_pk, status__in=(PayoutStatus.CONFIRMED, PayoutStatus.SCHEDULED)
+            _sendable(
+                Payout.objects.select_for_update(skip_locked=True).filter(
+                    bulk_payout_id=bulk_pk, status__in=QUEUED_PAYOUT_STATUSES
+                )
             )
             .order_by("id")
             .values_list("pk", flat=True)
@@ -150,6 +152,19 @@ def _claim_next(bulk_pk: int) -> int | None:
 QUEUED_PAYOUT_STATUSES = (PayoutStatus.CONFIRMED, PayoutStatus.SCHEDULED)
 
 
+def _sendable(qs):
+    """Queued payouts less those waiting for their tax invoice: with
+    PAYOUT_REQUIRES_ISSUED_TAX_INVOICE, a BUSINESS payout with VAT stays CONFIRMED/SCHEDULED
+    until its invoice is issued (or later); the recovery's run picks it up then
+    (docs/invoices.md#payouts-waiting-for-their-invoice)."""
+    if not getattr(settings, "PAYOUT_REQUIRES_ISSUED_TAX_INVOICE", False):
+        return qs
+    return qs.exclude(
+        Q(partner_type="BUSINESS", vat_amount__gt=0)
+        & ~Q(tax_invoice_status__in=[s.value for s in ISSUED_OR_LATER])
+    )
+
+
 @transaction.atomic
 def _claim_batch(bulk_pk: int, size: int) -> list[AccountTransfer]:
     """Up to `size` queued payouts of the bulk payout, now PROCESSING and marked sent (attempt
@@ -157,8 +172,11 @@ def _claim_batch(bulk_pk: int, size: int) -> list[AccountTransfer]:
     order. Rows another runner holds are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
     now = timezone.now()
     pks = list(
-        Payout.objects.select_for_update(skip_locked=True)
-        .filter(bulk_payout_id=bulk_pk, status__in=QUEUED_PAYOUT_STATUSES)
+        _sendable(
+            Payout.objects.select_for_update(skip_locked=True).filter(
+                bulk_payout_id=bulk_pk, status__in=QUEUED_PAYOUT_STATUSES
+            )
+        )
         .order_by("id")
         .values_list("pk", flat=True)[:size]
     )

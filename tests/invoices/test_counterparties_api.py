@@ -1,6 +1,6 @@
 """거래처 (counterparties) through the official SDK against the live server: create (every refusal
-of docs/invoices.md#counterparties), read, search, update, delete (plain HTTP: the SDK's delete is broken), the
-sandbox NTS connection, certificates, partner-linked refusals."""
+of docs/invoices.md#counterparties), read, search, update, delete (plain HTTP: the SDK's delete
+is broken), the sandbox NTS connection, certificates, partner-linked refusals."""
 
 from __future__ import annotations
 
