@@ -38,6 +38,13 @@ def run_bulk(bulk_pk: int) -> int:
     return run(bulk_pk)
 
 
+def resume_bulks() -> int:
+    """Bulk tax invoices whose background task was lost (each minute)."""
+    from invoices.services.bulk import resume_stale
+
+    return resume_stale()
+
+
 def advance_connections() -> int:
     """Counterparties waiting for their NTS connection (sandbox: done within seconds)."""
     from invoices.services.counterparties import advance_connections as run

@@ -33,7 +33,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -391,6 +391,17 @@ def run(bulk_pk: int, *, actor: str | None = None) -> int:
             status=BulkStatus.FAILED, status_updated_at=now, error=message[:500], updated_at=now
         )
         return 0
+
+
+def resume_stale(*, older_than_seconds: int = 120) -> int:
+    """Run the bulks still REQUEST_PENDING a while after they were made: their task was lost (a
+    worker killed mid-run rolls its transaction back, so nothing of it stays). Safe beside a
+    running task: `run` skips a bulk another worker holds. Returns the invoices made."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pks = BulkTaxInvoice.objects.filter(
+        status=BulkStatus.REQUEST_PENDING, created_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    return sum(run(pk) for pk in list(pks))
 
 
 def _actor(bulk: BulkTaxInvoice) -> str:

@@ -6,7 +6,7 @@ get_b2b_tax_invoice, get_platform_payouts)."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -259,6 +259,26 @@ def test_big_selections_wait_for_the_task(
     assert (waiting.status, waiting.total_invoice_count) == ("COMPLETED", 2)
     assert TaxInvoiceEvent.objects.filter(actor="admin:alice").count() == 4
     assert tasks.run_bulk(waiting.pk) == 0  # a rerun adds nothing
+
+
+def test_a_bulk_whose_task_was_lost_is_resumed_by_the_schedule(
+    world, own_company, settings, monkeypatch
+):
+    settings.INVOICE_BULK_INLINE_MAX = 0
+    monkeypatch.setattr(bulk, "async_task", lambda *a, **kw: None)  # the task never runs
+    lost = bulk.bulk_from_payouts(
+        bulk_payout_public_id=world.public_id, is_for_test=True, actor="admin:alice"
+    )
+    from invoices import tasks
+
+    assert tasks.resume_bulks() == 0  # too young: its task may still be on its way
+    BulkTaxInvoice.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - timedelta(minutes=3)
+    )
+    assert tasks.resume_bulks() == 2
+    lost.refresh_from_db()
+    assert (lost.status, lost.total_invoice_count) == ("COMPLETED", 2)
+    assert tasks.resume_bulks() == 0
 
 
 def test_a_failure_leaves_nothing_and_marks_the_bulk_failed(

@@ -43,6 +43,7 @@ SCHEDULES = {
     "send-invoice-notifications": ("invoices.tasks.send_notifications", Schedule.MINUTES, 1, None),
     "transmit-due-invoices": ("invoices.tasks.transmit_due", Schedule.MINUTES, 1, None),
     "advance-nts-transmission": ("invoices.tasks.advance_nts", Schedule.MINUTES, 1, None),
+    "resume-bulk-tax-invoices": ("invoices.tasks.resume_bulks", Schedule.MINUTES, 1, None),
     "advance-counterparty-connections": (
         "invoices.tasks.advance_connections",
         Schedule.MINUTES,
