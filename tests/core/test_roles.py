@@ -128,10 +128,14 @@ def test_what_each_role_holds(roles):
     everything = set(
         f"{app}.{code}"
         for app, code in Permission.objects.filter(
-            content_type__app_label__in=roles_migration.ADMIN_APPS
+            # the tax invoices' permissions are given by invoices/migrations/0002
+            content_type__app_label__in=(*roles_migration.ADMIN_APPS, "invoices")
         ).values_list("content_type__app_label", "codename")
     )
     assert admin == everything
+    assert "invoices.view_taxinvoice" in viewer and "invoices.view_counterparty" in viewer
+    assert "invoices.issue_taxinvoice" in operator and "invoices.add_bulktaxinvoice" in operator
+    assert "invoices.issue_taxinvoice" not in approver
     assert "partners.view_partner_personal_data" in admin
     for codename in (
         "policies.view_contract",
