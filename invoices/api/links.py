@@ -4,41 +4,17 @@ sends the request message again with a renewed link."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema
 
-from core.api.views import PortOneApiView, is_for_test
-from invoices.api.outputs import tax_invoice_json
+from invoices.api.common import KEY_PARAMETERS, ActionView
 from invoices.services import notifications
-from invoices.services.addressing import get_invoice
-from invoices.services.transitions import actor_of
-
-PARAMETERS = [
-    OpenApiParameter(
-        "brn",
-        str,
-        OpenApiParameter.QUERY,
-        required=False,
-        description="사업자등록번호 (taxInvoiceKeyType이 SUPPLIER 또는 RECIPIENT일 때 필수)",
-    ),
-    OpenApiParameter(
-        "taxInvoiceKeyType",
-        str,
-        OpenApiParameter.QUERY,
-        required=False,
-        enum=["TAX_INVOICE_ID", "SUPPLIER", "RECIPIENT"],
-        description="taxInvoiceKey의 종류 (기본값 TAX_INVOICE_ID)",
-    ),
-    OpenApiParameter(
-        "test", bool, OpenApiParameter.QUERY, required=False, description="테스트 모드 여부"
-    ),
-]
 
 
-class ResendRequestView(PortOneApiView):
+class ResendRequestView(ActionView):
     """POST /b2b/tax-invoices/{taxInvoiceKey}/resend-request"""
+
+    lock = True  # resend_request expects the caller to hold the row
 
     @extend_schema(
         operation_id="resend_b2b_tax_invoice_request",
@@ -52,22 +28,15 @@ class ResendRequestView(PortOneApiView):
             "B2B_TAX_INVOICE_NOT_REQUESTED_STATUS (400), 없으면 B2B_TAX_INVOICE_NOT_FOUND (404)."
         ),
         request=None,
-        parameters=PARAMETERS,
+        parameters=KEY_PARAMETERS,
         # the same answer as the SDK's request (`{taxInvoice: B2bTaxInvoice}`)
         responses={200: {"$ref": "#/components/schemas/RequestB2bTaxInvoiceResponse"}},
     )
     def post(self, request, key: str):
-        params = request.query_params
-        with transaction.atomic():
-            invoice = get_invoice(
-                key,
-                params.get("taxInvoiceKeyType") or None,
-                params.get("brn") or None,
-                is_for_test=is_for_test(request),
-                for_update=True,
-            )
-            notifications.resend_request(invoice, actor=actor_of(request.user))
-        return Response({"taxInvoice": tax_invoice_json(invoice)})
+        return super().post(request, key)
+
+    def act(self, invoice, data, actor):
+        return notifications.resend_request(invoice, actor=actor)
 
 
 urlpatterns = [

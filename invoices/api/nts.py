@@ -6,38 +6,13 @@ TaxInvoiceClient.send_to_nts_b2b_tax_invoice (query brn, taxInvoiceKeyType, test
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.response import Response
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 
-from core.api.views import PortOneApiView, is_for_test
-from invoices.api.outputs import tax_invoice_json
-from invoices.services.addressing import get_invoice
-from invoices.services.transitions import actor_of
+from invoices.api.common import KEY_PARAMETERS, ActionView
 from invoices.services.transmission import send_to_nts
 
-PARAMETERS = [
-    OpenApiParameter(
-        "brn",
-        str,
-        OpenApiParameter.QUERY,
-        required=False,
-        description="사업자등록번호 (taxInvoiceKeyType이 SUPPLIER 또는 RECIPIENT일 때 필수)",
-    ),
-    OpenApiParameter(
-        "taxInvoiceKeyType",
-        str,
-        OpenApiParameter.QUERY,
-        required=False,
-        enum=["TAX_INVOICE_ID", "SUPPLIER", "RECIPIENT"],
-        description="taxInvoiceKey의 종류 (기본값 TAX_INVOICE_ID)",
-    ),
-    OpenApiParameter(
-        "test", bool, OpenApiParameter.QUERY, required=False, description="테스트 모드 여부"
-    ),
-]
 
-
-class SendToNtsView(PortOneApiView):
+class SendToNtsView(ActionView):
     """POST /b2b/tax-invoices/{taxInvoiceKey}/send-to-nts"""
 
     @extend_schema(
@@ -56,19 +31,14 @@ class SendToNtsView(PortOneApiView):
             "B2B_EXTERNAL_SERVICE (502, 아무것도 바뀌지 않음)."
         ),
         request=None,
-        parameters=PARAMETERS,
+        parameters=KEY_PARAMETERS,
         responses={200: OpenApiResponse(description="`{taxInvoice: B2bTaxInvoice}`")},
     )
     def post(self, request, key: str):
-        params = request.query_params
-        invoice = get_invoice(
-            key,
-            params.get("taxInvoiceKeyType") or None,
-            params.get("brn") or None,
-            is_for_test=is_for_test(request),
-        )
-        invoice = send_to_nts(invoice, actor=actor_of(request.user))
-        return Response({"taxInvoice": tax_invoice_json(invoice)})
+        return super().post(request, key)
+
+    def act(self, invoice, data, actor):
+        return send_to_nts(invoice, actor=actor)
 
 
 urlpatterns = [

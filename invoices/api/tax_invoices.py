@@ -15,55 +15,19 @@ from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.api.views import PortOneApiView, body_dict, is_for_test
 from core.errors import DomainError
 from core.inputs import validated
 from core.wire import drop_none
+from invoices.api.common import KEY_PARAMETERS, TEST, ActionView, addressed, answer
 from invoices.api.outputs import tax_invoice_json
 from invoices.inputs import tax_invoices as inputs
 from invoices.services import attachments, tax_invoices
 from invoices.services.addressing import get_invoice
 from invoices.services.transitions import actor_of
-
-TEST = OpenApiParameter(
-    "test", bool, OpenApiParameter.QUERY, required=False, description="테스트 모드 여부"
-)
-KEY_PARAMETERS = [
-    OpenApiParameter(
-        "brn",
-        str,
-        OpenApiParameter.QUERY,
-        required=False,
-        description="사업자등록번호 (taxInvoiceKeyType이 SUPPLIER·RECIPIENT이면 필수)",
-    ),
-    OpenApiParameter(
-        "taxInvoiceKeyType",
-        str,
-        OpenApiParameter.QUERY,
-        required=False,
-        enum=["TAX_INVOICE_ID", "SUPPLIER", "RECIPIENT"],
-        description="문서 번호 유형 (기본값 TAX_INVOICE_ID)",
-    ),
-    TEST,
-]
-
-
-def _answer(invoice) -> Response:
-    return Response({"taxInvoice": tax_invoice_json(invoice)})
-
-
-def _addressed(request, key: str, *, for_update: bool = False):
-    return get_invoice(
-        key,
-        request.query_params.get("taxInvoiceKeyType") or None,
-        request.query_params.get("brn") or None,
-        is_for_test=is_for_test(request),
-        for_update=for_update,
-    )
-
 
 # --- creation -----------------------------------------------------------------------------------
 
@@ -97,7 +61,7 @@ class DraftView(PortOneApiView):
             modification=data.get("modification"),
             create_recipient_counterparty=bool(data.get("createRecipientCounterparty")),
         )
-        return _answer(invoice)
+        return answer(invoice)
 
     @extend_schema(
         operation_id="update_b2b_tax_invoice_draft",
@@ -125,7 +89,7 @@ class DraftView(PortOneApiView):
             actor=actor_of(request.user),
             memo=data.get("memo"),
         )
-        return _answer(invoice)
+        return answer(invoice)
 
 
 class IssueImmediatelyView(PortOneApiView):
@@ -149,7 +113,7 @@ class IssueImmediatelyView(PortOneApiView):
             modification=data.get("modification"),
             create_recipient_counterparty=bool(data.get("createRecipientCounterparty")),
         )
-        return _answer(invoice)
+        return answer(invoice)
 
 
 class RequestReverseIssuanceView(PortOneApiView):
@@ -173,7 +137,7 @@ class RequestReverseIssuanceView(PortOneApiView):
             memo=data.get("memo") or None,
             modification=data.get("modification"),
         )
-        return _answer(invoice)
+        return answer(invoice)
 
 
 # --- one invoice --------------------------------------------------------------------------------
@@ -189,7 +153,7 @@ class TaxInvoiceView(PortOneApiView):
         parameters=KEY_PARAMETERS,
     )
     def get(self, request, key: str):
-        return Response(tax_invoice_json(_addressed(request, key)))
+        return Response(tax_invoice_json(addressed(request, key)))
 
     @extend_schema(
         operation_id="delete_b2b_tax_invoice",
@@ -201,23 +165,11 @@ class TaxInvoiceView(PortOneApiView):
         parameters=KEY_PARAMETERS,
     )
     def delete(self, request, key: str):
-        tax_invoices.delete(_addressed(request, key), actor=actor_of(request.user))
+        tax_invoices.delete(addressed(request, key), actor=actor_of(request.user))
         return Response({})
 
 
-class _ActionView(PortOneApiView):
-    body_class = inputs.MemoBody
-
-    def act(self, invoice, data, actor):  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def post(self, request, key: str):
-        data = validated(self.body_class, body_dict(request))
-        invoice = _addressed(request, key)
-        return _answer(self.act(invoice, data, actor_of(request.user)))
-
-
-class RequestView(_ActionView):
+class RequestView(ActionView):
     @extend_schema(
         operation_id="request_b2b_tax_invoice",
         summary="세금계산서 역발행 요청",
@@ -231,7 +183,7 @@ class RequestView(_ActionView):
         return tax_invoices.request(invoice, actor=actor)
 
 
-class IssueView(_ActionView):
+class IssueView(ActionView):
     body_class = inputs.IssueBody
 
     @extend_schema(
@@ -255,7 +207,7 @@ class IssueView(_ActionView):
         )
 
 
-class RefuseView(_ActionView):
+class RefuseView(ActionView):
     @extend_schema(
         operation_id="refuse_b2b_tax_invoice_request",
         summary="세금계산서 역발행 요청 거부",
@@ -269,7 +221,7 @@ class RefuseView(_ActionView):
         return tax_invoices.refuse(invoice, actor=actor, memo=data.get("memo") or None)
 
 
-class CancelRequestView(_ActionView):
+class CancelRequestView(ActionView):
     @extend_schema(
         operation_id="cancel_b2b_tax_invoice_request",
         summary="세금계산서 역발행 요청 취소",
@@ -283,7 +235,7 @@ class CancelRequestView(_ActionView):
         return tax_invoices.cancel_request(invoice, actor=actor, memo=data.get("memo") or None)
 
 
-class CancelIssuanceView(_ActionView):
+class CancelIssuanceView(ActionView):
     @extend_schema(
         operation_id="cancel_b2b_tax_invoice_issuance",
         summary="세금계산서 발행 취소",
@@ -363,7 +315,7 @@ class AttachFileView(PortOneApiView):
     )
     def post(self, request, key: str):
         data = validated(inputs.AttachFileBody, body_dict(request))
-        attachments.attach(_addressed(request, key), data["fileId"], actor=actor_of(request.user))
+        attachments.attach(addressed(request, key), data["fileId"], actor=actor_of(request.user))
         return Response({})
 
 
@@ -375,7 +327,7 @@ class AttachmentsView(PortOneApiView):
         parameters=KEY_PARAMETERS,
     )
     def get(self, request, key: str):
-        items = attachments.attachments_of(_addressed(request, key))
+        items = attachments.attachments_of(addressed(request, key))
         return Response(
             {
                 "attachments": [
@@ -394,7 +346,7 @@ class AttachmentView(PortOneApiView):
         parameters=KEY_PARAMETERS,
     )
     def delete(self, request, key: str, attachment_id: str):
-        attachments.remove(_addressed(request, key), attachment_id, actor=actor_of(request.user))
+        attachments.remove(addressed(request, key), attachment_id, actor=actor_of(request.user))
         return Response({})
 
 
