@@ -1,7 +1,12 @@
 """Demo data of tax invoices for `make run` (`manage.py load_demo_data`): our own company (자사)
 when it has no BRN yet, and three counterparties (ids start with `demo-`): one connected with a
 registered certificate, one waiting for its connection, one closed (폐업) whose connection failed.
-The demo partners connect through the partner API, which makes their counterparties."""
+The demo partners connect through the partner API, which makes their counterparties.
+
+Three invoices with the connected counterparty as supplier, so the lists and the partner's page
+have something to show: one reverse request waiting for approval (its e-mail, with the link,
+is printed by the console e-mail backend), one approved and sent to the NTS (the worker walks
+it to SENDING_COMPLETED within seconds), one refused."""
 
 from __future__ import annotations
 
@@ -9,10 +14,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from core.inputs import validated
 from invoices.domain.statuses import NtsConnectionStatus
-from invoices.models import BusinessStatus, CompanyTaxationType, Counterparty
+from invoices.inputs import tax_invoices as inputs
+from invoices.models import BusinessStatus, CompanyTaxationType, Counterparty, TaxInvoice
+from invoices.services import tax_invoices
 from invoices.services.counterparties import CERTIFICATE_VALIDITY, SANDBOX_CERTIFICATE_ISSUER
 from invoices.services.own_company import own_company
+from invoices.services.transmission import send_to_nts
 
 OWN = {
     "brn": "2208162517",  # a valid check digit, IN_BUSINESS NORMAL in the sandboxes
@@ -101,4 +110,50 @@ def load() -> int:
             cp.certificate_type = "E_TAX"
         cp.save()
         created += 1
+    if not TaxInvoice.objects.filter(is_for_test=False, memo__startswith="데모").exists():
+        created += _invoices()
     return created
+
+
+INVOICES = [  # (memo, supply amount, what then happens)
+    ("데모: 승인 대기 중인 역발행 요청", 1_500_000, None),
+    ("데모: 승인되어 국세청에 전송한 세금계산서", 820_000, "issue"),
+    ("데모: 파트너가 거부한 요청", 96_000, "refuse"),
+]
+
+
+def _invoices() -> int:
+    today = timezone.localdate()
+    for memo, supply, then in INVOICES:
+        body = {
+            "taxInvoice": {
+                "issuanceType": "REVERSE",
+                "taxationType": "TAXABLE",
+                "purposeType": "INVOICE",
+                "writeDate": today.isoformat(),
+                "totalSupplyAmount": supply,
+                "totalTaxAmount": supply // 10,
+                "totalAmount": supply + supply // 10,
+                "supplier": {"counterpartyId": "demo-counterparty-1"},
+                "recipient": {"brn": own_company().brn},
+                "items": [
+                    {
+                        "purchaseDate": today.isoformat(),
+                        "name": "플랫폼 판매 정산분",
+                        "supplyCostAmount": supply,
+                        "taxAmount": supply // 10,
+                    }
+                ],
+            },
+            "memo": memo,
+        }
+        data = validated(inputs.RequestReverseIssuanceBody, body)
+        invoice = tax_invoices.request_reverse_issuance(
+            data["taxInvoice"], is_for_test=False, actor="system", memo=memo
+        )
+        if then == "issue":
+            invoice = tax_invoices.issue(invoice, actor="partner:1058701232")
+            send_to_nts(invoice, actor="system")  # the worker walks it to SENDING_COMPLETED
+        elif then == "refuse":
+            tax_invoices.refuse(invoice, actor="partner:1058701232", memo="금액 확인 필요")
+    return len(INVOICES)

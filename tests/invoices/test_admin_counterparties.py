@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from invoices import demo
 from invoices.domain.statuses import NtsConnectionStatus
-from invoices.models import Counterparty, OwnCompany
+from invoices.models import Counterparty, Notification, OwnCompany, TaxInvoice
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +163,10 @@ def test_demo_data_fills_an_empty_own_company_once(db):
     OwnCompany.objects.update_or_create(
         pk=1, defaults={"brn": "", "company_name": "", "representative_name": ""}
     )
-    assert demo.load() == 4
+    assert demo.load() == 4 + 3
     assert OwnCompany.objects.get(pk=1).company_name == "주식회사 데모플랫폼"
     assert Counterparty.objects.filter(public_id__startswith="demo-").count() == 3
+    statuses = sorted(TaxInvoice.objects.values_list("status", flat=True))
+    assert statuses == ["BEFORE_SENDING", "REQUESTED", "REQUEST_REFUSED"]
+    assert Notification.objects.filter(kind="REVERSE_REQUEST").count() >= 3
     assert demo.load() == 0
