@@ -447,6 +447,21 @@ def partner_update(*, public_id: str, is_for_test: bool, change: PartnerChange) 
     return partner
 
 
+#: the partner terms its counterparty (거래처) copies (invoices.services.counterparties._snapshot)
+COUNTERPARTY_KEYS = (
+    "name",
+    "company_name",
+    "representative_name",
+    "company_address",
+    "business_type",
+    "business_class",
+    "taxation_type",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
 def _after_terms_change(
     partner: Partner, before: dict, after: dict, account_verified=None, company_verified=None
 ) -> None:
@@ -478,6 +493,11 @@ def _after_terms_change(
         sync_tags([partner])
     if fields:
         partner.save(update_fields=[*fields, "updated_at"])
+    if any(before.get(k) != after.get(k) for k in COUNTERPARTY_KEYS):
+        # a partner connected to the NTS is a counterparty: its invoices are drafted from that copy
+        from invoices.services.counterparties import sync_partner_counterparty
+
+        sync_partner_counterparty(partner)
     if needs_verification(partner):
         schedule_verification([partner.pk])
 

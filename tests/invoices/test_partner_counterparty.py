@@ -192,3 +192,18 @@ def test_disconnection_is_refused_with_an_ongoing_invoice(portone, partners):
     TaxInvoice.objects.filter(pk=invoice.pk).update(status=Status.SENDING_COMPLETED)
     left = portone.platform.partner.disconnect_partner_counterparty(id="biz").partner
     assert left.type.member_company_connection_status == "DISCONNECT_PENDING"
+
+
+def test_a_partner_edit_reaches_its_counterparty_copy(connected_partner):
+    """Invoices are drafted from the counterparty's copy of the partner: an edit of the partner
+    (API, admin, a promoted schedule) updates it in the same transaction."""
+    from partners.services.partners import PartnerChange, partner_update
+
+    partner_update(
+        public_id=connected_partner.public_id,
+        is_for_test=False,
+        change=PartnerChange(terms={"company_name": "주식회사 새이름", "contact_name": "새담당"}),
+    )
+    cp = Counterparty.objects.get(partner=connected_partner)
+    assert (cp.company_name, cp.contact_name) == ("주식회사 새이름", "새담당")
+    assert cp.brn == connected_partner.business_registration_number
