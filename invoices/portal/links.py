@@ -317,6 +317,10 @@ def statement(request: HttpRequest, token: str, ref: str) -> HttpResponse:
         invoice = links.verify(token)
     except links.LinkRefused as refusal:
         return _refused(request, refusal)
+    if _verified_brn(request, invoice) is None:  # the reference alone is not enough
+        return _brn_form(
+            request, token, error=_("사업자등록번호를 먼저 입력해 주세요."), status=403
+        )
     payout_pk = links.statement_payout_pk(invoice, ref)
     partner = _partner_of(invoice)
     payout = None

@@ -200,7 +200,9 @@ def queue_event(invoice: TaxInvoice, kind: str) -> int:
 def resend_request(invoice: TaxInvoice, *, actor: str) -> TaxInvoice:
     """Send the reverse-issuance request again with a renewed link (valid two more months; the
     earlier links stop working). Recorded as RESEND_REQUEST (TaxInvoice.Manual webhook); refused
-    with B2B_TAX_INVOICE_NOT_REQUESTED_STATUS unless REQUESTED. The caller holds the row."""
+    with B2B_TAX_INVOICE_NOT_REQUESTED_STATUS unless REQUESTED. The row is read again under
+    lock: a copy read earlier (the admin's) may be stale, approved meanwhile."""
+    invoice = TaxInvoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     transitions.apply(
         invoice,
         Action.RESEND_REQUEST,

@@ -99,19 +99,21 @@ def event_type_for(action: Action, status: Status | str) -> str:
 
 def _sync_payouts(invoices: Sequence[TaxInvoice]) -> None:
     """payout.taxInvoiceId / taxInvoiceStatus follow the invoice made from the payout: one UPDATE
-    per status (chunks of 5,000 payouts)."""
+    per status (chunks of 5,000 payouts). Only a payout still pointing at the invoice follows it:
+    an older invoice of a payout that has a newer one leaves the payout alone."""
     from payouts.models import Payout  # the two columns invoices keep on payouts
 
-    by_status: dict[str, list[int]] = {}
+    by_status: dict[str, list[tuple[int, str]]] = {}
     for inv in invoices:
         if inv.payout_id is not None:
-            by_status.setdefault(inv.status, []).append(inv.payout_id)
+            by_status.setdefault(inv.status, []).append((inv.payout_id, inv.public_id))
     now = timezone.now()
-    for status, payout_ids in by_status.items():
-        for start in range(0, len(payout_ids), 5000):
-            Payout.objects.filter(pk__in=payout_ids[start : start + 5000]).update(
-                tax_invoice_status=status, updated_at=now
-            )
+    for status, pairs in by_status.items():
+        for start in range(0, len(pairs), 5000):
+            chunk = pairs[start : start + 5000]
+            Payout.objects.filter(
+                pk__in=[p for p, _ in chunk], tax_invoice_id__in=[t for _, t in chunk]
+            ).update(tax_invoice_status=status, updated_at=now)
 
 
 def link_payout(invoice: TaxInvoice) -> None:

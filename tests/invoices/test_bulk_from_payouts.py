@@ -210,6 +210,24 @@ def test_a_refused_invoice_can_be_requested_again(world, own_company):
     assert normal.tax_invoice_status == "REQUESTED"
 
 
+def test_the_old_refused_invoice_no_longer_moves_the_payout(world, own_company):
+    """Once a payout points at a new invoice, deleting (or otherwise acting on) the refused one
+    it had before must not overwrite its mirror: the payout would look requestable again."""
+    from invoices.services import tax_invoices
+
+    normal = payout_of(world, "일반과세")
+    first = bulk.bulk_from_payouts(payout_ids=[normal.public_id], is_for_test=True, actor="system")
+    old = first.invoices.get()
+    tax_invoices.refuse(old, actor="partner:x", memo="금액 다름")
+    second = bulk.bulk_from_payouts(payout_ids=[normal.public_id], is_for_test=True, actor="system")
+    tax_invoices.delete(old, actor="system")
+    normal.refresh_from_db()
+    assert normal.tax_invoice_id == second.invoices.get().public_id
+    assert normal.tax_invoice_status == "REQUESTED"
+    with pytest.raises(Exception, match="세금계산서를 요청할 수 있는 지급이 없습니다"):
+        bulk.bulk_from_payouts(payout_ids=[normal.public_id], is_for_test=True, actor="system")
+
+
 def test_selection_by_filter_and_by_ids(api_client, world):
     simple = payout_of(world, "간이발행")
     by_filter = post(

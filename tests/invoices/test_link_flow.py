@@ -16,8 +16,10 @@ import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.core.signing import TimestampSigner
+from django.test import Client
 from django.utils import timezone
 
+from core.errors import DomainError
 from core.outbound import events
 from core.outbound.models import WebhookMessage
 from core.outbound.services import endpoint_create
@@ -337,6 +339,17 @@ def test_resending_renews_the_link_and_emits_manual(client, api_client, requeste
         assert client.get(new_link).status_code == 200
 
 
+def test_resend_from_a_stale_copy_never_undoes_an_approval(requested):
+    """The admin's re-send reads the invoice without a lock: approved meanwhile (the partner's
+    page), the re-send must be refused, not write REQUESTED back over ISSUED."""
+    stale = TaxInvoice.objects.get(pk=requested.pk)
+    tax_invoices.issue(requested, actor="partner:x")
+    with pytest.raises(DomainError) as refused:
+        notifications.resend_request(stale, actor="admin:test")
+    assert refused.value.code == "B2B_TAX_INVOICE_NOT_REQUESTED_STATUS"
+    assert TaxInvoice.objects.get(pk=requested.pk).status == "ISSUED"
+
+
 def test_resend_of_an_invoice_not_requested_is_refused(api_client, requested):
     tax_invoices.issue(requested, actor="admin:test")
     response = api_client.post(f"/b2b/tax-invoices/{requested.public_id}/resend-request")
@@ -399,3 +412,9 @@ def test_the_page_lists_the_partners_payouts_statements_and_invoices(
     forged = links.statement_token(requested, waiting.pk)
     assert client.get(f"/tax-invoices/r/{token}/statements/{forged}/").status_code == 410
     assert client.get(f"/tax-invoices/r/{token}/statements/garbage/").status_code == 410
+    # the statement URL alone (copied, forwarded, from a history) needs the number too
+    stranger = Client()
+    refused = stranger.get(urls[0])
+    assert refused.status_code == 403
+    assert refused["Content-Type"].startswith("text/html")
+    assert paid.public_id not in refused.content.decode()

@@ -103,6 +103,7 @@ def make_issued(
         **extra,
     )
     transitions.apply(invoice, Action.DRAFT, actor="api:test", at=issued_at)
+    transitions.link_payout(invoice)  # as an invoice made from a payout is
     approval = issued_at.astimezone(KST).strftime("%Y%m%d") + "41000000" + new_public_id()[-8:]
     transitions.apply(
         invoice,
