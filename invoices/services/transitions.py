@@ -116,6 +116,17 @@ def _sync_payouts(invoices: Sequence[TaxInvoice]) -> None:
             ).update(tax_invoice_status=status, updated_at=now)
 
 
+def _unlink_payout(invoice: TaxInvoice) -> None:
+    """A deleted invoice no longer stands for its payout: the payout pointing at it shows NONE
+    again (and can be requested anew)."""
+    from payouts.models import Payout
+
+    if invoice.payout_id is not None:
+        Payout.objects.filter(pk=invoice.payout_id, tax_invoice_id=invoice.public_id).update(
+            tax_invoice_id=None, tax_invoice_status="NONE", updated_at=timezone.now()
+        )
+
+
 def link_payout(invoice: TaxInvoice) -> None:
     """Point the invoice's payout at it (id and status): when an invoice is made from a payout."""
     from payouts.models import Payout
@@ -179,7 +190,9 @@ def apply(
         memo=(memo or "")[:500],
         details=details or {},
     )
-    if invoice.status != before or action is Action.DELETE:
+    if action is Action.DELETE:
+        _unlink_payout(invoice)
+    elif invoice.status != before:
         _sync_payouts([invoice])
     if emit_event and (invoice.status != before or action is Action.RESEND_REQUEST):
         emit(

@@ -193,7 +193,7 @@ def send_to_nts(invoice: TaxInvoice, *, actor: str) -> TaxInvoice:
     provider = get_nts_provider()
     with transaction.atomic():
         inv = (
-            TaxInvoice.objects.select_for_update()
+            TaxInvoice.objects.select_for_update(of=("self",))
             .select_related("bulk", "original", "root")
             .get(pk=invoice.pk)
         )
@@ -272,7 +272,7 @@ def transmit_due(now: datetime | None = None) -> int:
         with transaction.atomic():
             batch = list(
                 due_invoices(now)
-                .select_for_update(skip_locked=True)
+                .select_for_update(skip_locked=True, of=("self",))
                 .order_by("nts_due_at", "pk")[:BATCH]
             )
             for inv in batch:
@@ -302,7 +302,7 @@ def advance(now: datetime | None = None) -> int:
     while time.monotonic() - started < TIME_BUDGET_SECONDS:
         with transaction.atomic():
             batch = list(
-                TaxInvoice.objects.select_for_update(skip_locked=True)
+                TaxInvoice.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(
                     status__in=UNDER_WAY,
                     deleted_at__isnull=True,

@@ -56,7 +56,7 @@ def world():
             supplier_name="가나다 상사",
             write_date=date(2025, 3, 10),
             bulk=bulk,
-            nts_approval_number="20250310-41000000-00000001",
+            nts_approval_number="202503104100000000000001",
             cancel_reason="",
         ),
         "requested": make_invoice(
@@ -105,7 +105,7 @@ def shown(response, world) -> set[str]:
         ({"is_for_test__exact": "0"}, {"issued", "requested", "normal"}),
         ({"q": "가나다"}, {"issued"}),
         ({"q": "rec-admin-1"}, {"requested"}),
-        ({"q": "20250310-41000000-00000001"}, {"issued"}),
+        ({"q": "202503104100000000000001"}, {"issued"}),
         ({"bulk__exact": "BULK"}, {"issued", "requested"}),
     ],
 )

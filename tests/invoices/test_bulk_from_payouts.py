@@ -228,6 +228,21 @@ def test_the_old_refused_invoice_no_longer_moves_the_payout(world, own_company):
         bulk.bulk_from_payouts(payout_ids=[normal.public_id], is_for_test=True, actor="system")
 
 
+def test_deleting_the_payouts_invoice_makes_it_requestable_again(world, own_company):
+    from invoices.services import tax_invoices
+
+    normal = payout_of(world, "일반과세")
+    made = bulk.bulk_from_payouts(payout_ids=[normal.public_id], is_for_test=True, actor="system")
+    invoice = made.invoices.get()
+    tax_invoices.refuse(invoice, actor="partner:x", memo="금액 다름")
+    tax_invoices.delete(invoice, actor="system")
+    normal.refresh_from_db()
+    assert (normal.tax_invoice_id, normal.tax_invoice_status) == (None, "NONE")
+    again = bulk.bulk_from_payouts(payout_ids=[normal.public_id], is_for_test=True, actor="system")
+    normal.refresh_from_db()
+    assert normal.tax_invoice_id == again.invoices.get().public_id
+
+
 def test_selection_by_filter_and_by_ids(api_client, world):
     simple = payout_of(world, "간이발행")
     by_filter = post(

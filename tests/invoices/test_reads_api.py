@@ -164,7 +164,7 @@ def test_each_key_primary_filter_searches_every_date(b2b):
         status_updated_at=timezone.now(),
         method=PayoutMethod.DIRECT,
     )
-    a = make_invoice(created=old, nts_approval_number="20250101-41000000-00000001")
+    a = make_invoice(created=old, nts_approval_number="202501014100000000000001")
     b = make_invoice(created=old, bulk=bulk, supplier_document_key="sup-1")
     c = make_invoice(created=old, recipient_document_key="rec-1")
     make_invoice(created=old)

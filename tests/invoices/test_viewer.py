@@ -32,7 +32,7 @@ def invoice():
     return make_invoice(
         supplier_name="주식회사 공급상사",
         supplier_document_key="sup-view-1",
-        nts_approval_number="20250310-10000000-12345678",
+        nts_approval_number="202503101000000012345678",
         items=[
             {
                 "purchaseDate": "2025-03-10",
