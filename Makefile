@@ -34,7 +34,7 @@ run: $(VENV)/.runtime $(STATIC_STAMP)
 	$(PY) manage.py setup_schedules
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
-	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
+	HOST=$(HOST) PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} scripts/serve.sh
 
 # `test` adds Chromium for the browser tests (tests/browser/); `make run` never needs it.
 test: $(VENV)/.dev
