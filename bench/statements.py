@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import os
 import resource
 import sys
@@ -47,11 +46,11 @@ django.setup()
 logging.getLogger("django-q").setLevel(logging.WARNING)
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from ulid import ULID  # noqa: E402
 
 from bench.common import contract_terms, partner_change  # noqa: E402
+from bench.pdf_pool import cpu_seconds, render_trivial, run_pool, task_result  # noqa: E402
 from core.versioning import services as versioning  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from partners.services.partners import partners_create  # noqa: E402
@@ -187,51 +186,17 @@ def teardown(prefix: str) -> None:
 # --- Worker side (forked processes) ----------------------------------------------------------
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def render_statements(pks: list[int]) -> tuple[int, int, int, float]:
     """One task: the statements of these payouts. -> (pid, PDF bytes, peak RSS in KiB, CPU s)."""
     from payouts.services.statements import statement_pdf
 
-    cpu = _cpu()
+    cpu = cpu_seconds()
     size = 0
     for payout in Payout.objects.filter(pk__in=pks).select_related("partner", "bulk_payout"):
         pdf = statement_pdf(payout)
         assert pdf.startswith(b"%PDF")
         size += len(pdf)
-    return os.getpid(), size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, _cpu() - cpu
-
-
-def render_trivial(count: int) -> tuple[int, int, int, float]:
-    from weasyprint import HTML
-
-    cpu = _cpu()
-    size = 0
-    for _ in range(count):
-        size += len(HTML(string=TRIVIAL).write_pdf())
-    return os.getpid(), size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, _cpu() - cpu
-
-
-def _worker_start() -> None:
-    connections.close_all()  # each process its own connection (the forked one is the parent's)
-
-
-def run_pool(fn, tasks: list, tasks_per_worker: int) -> tuple[float, int, dict[int, int], float]:
-    """Two processes, each replaced after `tasks_per_worker` tasks, like django-q2's recycle."""
-    connections.close_all()
-    ctx = multiprocessing.get_context("fork")
-    started = time.perf_counter()
-    peaks: dict[int, int] = {}
-    size, cpu = 0, 0.0
-    with ctx.Pool(2, initializer=_worker_start, maxtasksperchild=tasks_per_worker or None) as pool:
-        for pid, n_bytes, rss, task_cpu in pool.imap_unordered(fn, tasks):
-            peaks[pid] = max(peaks.get(pid, 0), rss)
-            size += n_bytes
-            cpu += task_cpu
-    return time.perf_counter() - started, size, peaks, cpu
+    return task_result(size, cpu)
 
 
 def main() -> None:
@@ -259,7 +224,9 @@ def main() -> None:
         chunks = [pks[i : i + args.chunk] for i in range(0, len(pks), args.chunk)]
         ours, size, peaks, cpu = run_pool(render_statements, chunks, args.tasks_per_worker)
         counts = [len(c) for c in chunks]
-        reference, _, ref_peaks, ref_cpu = run_pool(render_trivial, counts, args.tasks_per_worker)
+        reference, _, ref_peaks, ref_cpu = run_pool(
+            render_trivial(TRIVIAL), counts, args.tasks_per_worker
+        )
     finally:
         if not args.keep and not FRESH_DB:
             teardown(prefix)
