@@ -3,8 +3,11 @@
 #   scripts/system-packages.sh        what `make run` needs: a Korean font for PDFs (WeasyPrint
 #                                     renders Hangul as boxes without one) and pango for WeasyPrint.
 #   scripts/system-packages.sh test   the same plus Debian's Chromium for the browser tests
-#                                     (tests/browser/; never `playwright install`). The Korean font
-#                                     also gives Hangul in their screenshots.
+#                                     (tests/browser/; never `playwright install`; the Korean font
+#                                     also gives Hangul in their screenshots) and redis-server
+#                                     (the Redis-broker health and worker-shutdown tests).
+#   scripts/system-packages.sh scale  what `make run` needs plus redis-server, the broker of the
+#                                     scale-out test (`make scale-test`, scripts/scale-test.sh).
 # Nothing here fails the caller: without apt-get (or when it fails) it warns, and the browser tests
 # then skip with a message saying why.
 set -euo pipefail
@@ -15,6 +18,9 @@ fc-list 2>/dev/null | grep -i "nanum\|noto.*cjk" >/dev/null || need+=(fonts-nanu
 ldconfig -p 2>/dev/null | grep libpango-1.0 >/dev/null || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ "${1:-}" = "test" ]; then
   [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
+fi
+if [ "${1:-}" = "scale" ] || [ "${1:-}" = "test" ]; then
+  command -v redis-server >/dev/null || need+=(redis-server)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then

@@ -12,12 +12,18 @@ What is masked:
 - birth dates given by name (birthdate=19900101, "birthDate": "900101") -> birthdate=***
 - the Authorization header's value and PortOne/Bearer/Basic credentials -> PortOne ***
 - secret-like tokens: sk_live_…, sk_test_…, whsec_…, and password=/secret=/token= values
+
+`JsonFormatter` is LOG_FORMAT=json (docs/deploy.md#logs): one JSON object per line for a log
+collector, masked the same way.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+
+from pythonjsonlogger.json import JsonFormatter as LibraryJsonFormatter
 
 MASK = "***"
 
@@ -58,6 +64,8 @@ class MaskSecretsFilter(logging.Filter):
     """Masks the record's message (arguments merged in) and traceback text; never drops one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, Mapping) and record.name == "gunicorn.access":
+            _keep_access_fields(record)
         try:
             message = record.getMessage()
         except Exception:  # a malformed record: leave it to logging's own error report
@@ -72,3 +80,62 @@ class MaskSecretsFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask(record.stack_info)
         return True
+
+
+def _keep_access_fields(record: logging.LogRecord) -> None:
+    """gunicorn's access line as fields (`http`, `request_id`) for the JSON lines, taken from its
+    atoms before the filter merges them into the text."""
+    atoms = record.args
+    status = str(atoms["s"])
+    record.http = {
+        "method": atoms["m"],
+        "path": mask(str(atoms["U"])),
+        "status": int(status) if status.isdigit() else status,
+        "bytes": atoms["B"],
+        "duration_ms": atoms["M"],
+        "remote_addr": atoms["h"],
+    }
+    if atoms["{x-request-id}i"] != "-":
+        record.request_id = atoms["{x-request-id}i"]
+
+
+class JsonFormatter(LibraryJsonFormatter):
+    """One JSON object per line: `time` (RFC 3339, UTC), `level`, `logger`, `message`, and when
+    known `request_id` (the proxy's X-Request-ID header), `status_code`, `http` (gunicorn's
+    access fields) and `exception` (the traceback). Goes after MaskSecretsFilter: the traceback
+    is the filter's masked text, and the whole line is masked once more for any field passed in
+    `extra=`."""
+
+    def __init__(self, *_args, **_kwargs):  # the fields are fixed: dictConfig passes nothing else
+        super().__init__(
+            ["levelname", "name", "message"],
+            rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
+            timestamp="time",
+            json_ensure_ascii=False,
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_text:
+            # the library would format exc_info afresh, unmasked; exc_text is the masked copy
+            exc_info, record.exc_info = record.exc_info, None
+            try:
+                return super().format(record)
+            finally:
+                record.exc_info = exc_info
+        return super().format(record)
+
+    def add_fields(self, log_data, record, message_dict) -> None:
+        super().add_fields(log_data, record, message_dict)
+        ordered = {"time": log_data.pop("time"), **log_data}  # time first, as a reader scans
+        log_data.clear()
+        log_data.update(ordered)
+        # django.request and django.server pass the request (or its socket) along: not JSON,
+        # and its repr carries the full URL. Only its X-Request-ID is kept.
+        request = log_data.pop("request", None)
+        log_data.pop("server_time", None)
+        headers = getattr(request, "headers", None)
+        if "request_id" not in log_data and headers is not None and headers.get("X-Request-ID"):
+            log_data["request_id"] = headers["X-Request-ID"]
+
+    def serialize_log_record(self, log_data) -> str:
+        return mask(super().serialize_log_record(log_data))

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django_q",
     "axes",  # lockout after repeated failed logins (docs/security.md, README "Security")
     "csp",
+    "health_check",  # GET /health/ and `manage.py health_check` (docs/deploy.md#health-checks)
     "core",
     "policies",
     "partners",
@@ -361,6 +362,25 @@ if os.environ.get("REDIS_URL"):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = os.environ["REDIS_URL"]
 
+# --- Processes and health checks (docs/deploy.md) -----------------------------------------------
+# `manage.py worker` (django-q2's cluster with a prompt stop, docs/deploy.md#stopping-a-worker):
+# on SIGTERM a running task gets this long to finish before it is abandoned and given back to
+# the broker; keep systemd's TimeoutStopSec above it plus ~10 s.
+Q_STOP_GRACE_SECONDS = env_int("Q_STOP_GRACE_SECONDS", 10)
+# /health/ fails when the oldest task waiting in the queue, or the most overdue schedule, is older
+# than this: no worker is taking work (docs/deploy.md#health-checks).
+Q_MAX_QUEUE_AGE = env_int("Q_MAX_QUEUE_AGE", 300)
+# Recovery of background work whose task was lost (a cluster killed with SIGKILL takes its task
+# off the Redis list for good; docs/scale-out.md#what-recovers-what): the minute schedules enqueue
+# again what has waited this long.
+INVOICE_BULK_RESUME_AFTER_SECONDS = env_int("INVOICE_BULK_RESUME_AFTER_SECONDS", 120)
+PAYOUT_STATEMENT_RESEND_AFTER_SECONDS = env_int("PAYOUT_STATEMENT_RESEND_AFTER_SECONDS", 600)
+# A bulk tax-invoice request of up to this many payouts is made in the request; larger ones in
+# a background task (invoices.services.bulk).
+INVOICE_BULK_INLINE_MAX = env_int("INVOICE_BULK_INLINE_MAX", 1000)
+# A load balancer probes /health/ over plain HTTP even when HTTPS=1 redirects everything else.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.auth.PortOneSecretAuthentication"],
@@ -421,6 +441,12 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 32 * 1024 * 1024)
 # sits on every handler, so the access log (django.server: the account-holder lookup carries the
 # number in its path) and error reports (django.request) are masked too. gunicorn's own loggers
 # are set up by gunicorn.conf.py (configuring them here would drop its handlers).
+# LOG_FORMAT=json: one JSON object per line on every console handler, gunicorn's included, for a
+# log collector (docs/deploy.md#logs); the default "text" stays the human-readable lines.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
+_JSON_LOGS = LOG_FORMAT == "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -430,13 +456,18 @@ LOGGING = {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        "json": {"()": "settlement_site.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_secrets"],
+            **({"formatter": "json"} if _JSON_LOGS else {}),
+        },
         "django.server": {
             "class": "logging.StreamHandler",
-            "formatter": "django.server",
+            "formatter": "json" if _JSON_LOGS else "django.server",
             "filters": ["mask_secrets"],
         },
     },

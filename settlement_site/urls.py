@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core import health
 from core.admin import jobs
 from settlements.admin import urls as settlements_admin
 
@@ -21,6 +22,9 @@ urlpatterns = [
     path("webhooks/", include("settlements.api.webhook_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # no login, no API secret (docs/deploy.md#health-checks): load balancers, monitoring, workers
+    path("health/", health.HealthView.as_view(), name="health"),
+    path("health/web/", health.WebHealthView.as_view(), name="health-web"),
 ]
 
 handler404 = "core.api.handlers.not_found"

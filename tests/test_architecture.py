@@ -77,6 +77,7 @@ CORE_LAYERS = {
     "core.outbound.services": "services",
     "core.outbound.inputs": "inputs",
     "core.outbound.tasks": "tasks",
+    "core.health": "interfaces",
 }
 
 
