@@ -15,6 +15,13 @@ shared by two partners (multi-partner orders); with the contract's daily D+3 cyc
 the transfers are SETTLED at once and gathered into partner settlements inside the call.
 Everything runs in the test namespace under a fresh id prefix and is deleted afterwards (with
 raw DELETEs: the ORM's delete would write a history row per transfer) unless --keep.
+
+The reference, in the same run (PostgreSQL): the transfer rows the call wrote are read back as
+COPY text, deleted, and COPYed again as they were (every column, ids included) into the real
+transfer table (its indexes and constraints) and, second figure, into a bare table of the same
+columns without any. `report()` prints the call beside the first (issue 13: within 1.5x).
+
+    .venv/bin/python bench/order_transfers_bulk.py --rows 5000     # quick (< 60 s)
 """
 
 from __future__ import annotations
@@ -38,12 +45,13 @@ import django
 django.setup()
 logging.getLogger("django-q").setLevel(logging.WARNING)
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
 from bench.common import contract_terms, partner_change  # noqa: E402
+from bench.report import report  # noqa: E402
 from core.versioning import services as versioning  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from partners.services.partners import partners_create  # noqa: E402
@@ -178,6 +186,70 @@ def backend_cpu_seconds() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+class Phases(logging.Handler):
+    """The `phases` the bulk path logs (settlements.services.order_transfers, .writes)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.phases: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.phases.update(getattr(record, "phases", {}))
+
+
+def row_width(partner_ids: list[int]) -> dict[str, float]:
+    """Average stored bytes (pg_column_size) of the transfers of these partners."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT avg(pg_column_size(t.*)), avg(pg_column_size(t.snapshot)), "
+            "avg(pg_column_size(t.calc_input)) FROM settlements_transfer t "
+            "WHERE t.partner_id = ANY(%s)",
+            [partner_ids],
+        )
+        row, snapshot, calc_input = cursor.fetchone()
+    return {
+        "row_bytes": round(float(row or 0)),
+        "snapshot_bytes": round(float(snapshot or 0)),
+        "calc_input_bytes": round(float(calc_input or 0)),
+    }
+
+
+def copy_reference(partner_ids: list[int]) -> dict[str, float]:
+    """Seconds to COPY the rows the call wrote, as stored, into the real transfer table and into
+    a bare table of the same columns (each COPY and its COMMIT timed; the data is in memory).
+    The real table's rows are deleted and vacuumed first, so it is about as it was before the
+    call; the bare one is dropped after."""
+    table = Transfer._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in Transfer._meta.concrete_fields)
+    ours = f"SELECT {columns} FROM {table} WHERE partner_id = ANY(%s) ORDER BY id"
+    data = bytearray()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(
+            f"COPY ({raw.mogrify(ours, [partner_ids])}) TO STDOUT"
+        ) as copy:  # mogrify: COPY (query) takes no parameters
+            for block in copy:
+                data += block
+        cursor.execute(f"DELETE FROM {table} WHERE partner_id = ANY(%s)", [partner_ids])
+        cursor.execute(f"VACUUM {table}")
+        cursor.execute("DROP TABLE IF EXISTS bench_bare_transfer")
+        cursor.execute(f"CREATE TABLE bench_bare_transfer (LIKE {table})")
+    seconds = {}
+    for name, target in (("copy_real_s", table), ("copy_bare_s", "bench_bare_transfer")):
+        started = time.perf_counter()
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+        ):
+            copy.write(data)
+        seconds[name] = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_bare_transfer")
+    seconds["copy_bytes"] = len(data)
+    return seconds
+
+
 def cleanup(prefix: str, ids: dict[str, str], queue_floor: int) -> None:
     alias = connection.alias
     partners = Partner.objects.filter(is_for_test=True, public_id__startswith=prefix)
@@ -230,6 +302,10 @@ def main() -> None:
         f"{time.perf_counter() - t0:.1f} s",
         flush=True,
     )
+    phases = Phases()
+    for name in ("settlements.services.order_transfers", "settlements.services.writes"):
+        logging.getLogger(name).addHandler(phases)
+        logging.getLogger(name).setLevel(logging.INFO)
     try:
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
@@ -264,6 +340,45 @@ def main() -> None:
             f"(load average {os.getloadavg()[0]:.2f})",
             flush=True,
         )
+        if connection.vendor == "postgresql" and not args.dry_run:
+            partner_ids = list(
+                Partner.objects.filter(is_for_test=True, public_id__startswith=prefix).values_list(
+                    "pk", flat=True
+                )
+            )
+            width = row_width(partner_ids)
+            reference = copy_reference(partner_ids)
+            print(
+                f"phases: {', '.join(f'{k} {v:.2f} s' for k, v in phases.phases.items())}; "
+                f"row {width['row_bytes']} B (snapshot {width['snapshot_bytes']} B, calc_input "
+                f"{width['calc_input_bytes']} B); COPY real {reference['copy_real_s']:.2f} s, "
+                f"bare {reference['copy_bare_s']:.2f} s",
+                flush=True,
+            )
+            planning = phases.phases.get("plan_s")
+            report(
+                f"order_transfers_bulk_{len(rows) // 1000}k",
+                seconds,
+                reference["copy_real_s"],
+                unit="s",
+                reference_name="raw COPY of the same rows into the real transfer table",
+                better="lower",
+                target=1.5,
+                extra={
+                    "rows": len(rows),
+                    "copy_bare_s": round(reference["copy_bare_s"], 3),
+                    "copy_text_bytes_per_row": round(reference["copy_bytes"] / len(rows)),
+                    "ratio_to_bare": round(seconds / reference["copy_bare_s"], 2),
+                    "phases_s": {k: round(v, 3) for k, v in phases.phases.items()},
+                    "planning_us_per_row": round(planning / len(rows) * 1e6, 1)
+                    if planning
+                    else None,
+                    **width,
+                    "cpu_python_s": round(cpu, 2),
+                    "cpu_backend_s": round(backend, 2),
+                    "load_average": os.getloadavg()[0],
+                },
+            )
     finally:
         if not args.keep:
             t1 = time.perf_counter()

@@ -25,7 +25,6 @@ What this module must NOT do:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
@@ -81,15 +80,21 @@ class CancellableAmountType(StrEnum):
 
 
 def _round(value: Fraction, mode: RoundingMode) -> int:
-    """Round an exact value to an integer, symmetric around zero (we compute on magnitudes)."""
-    sign = -1 if value < 0 else 1
-    magnitude = abs(value)
+    """Round an exact value to an integer, symmetric around zero (we compute on magnitudes).
+
+    On the numerator and denominator as integers: floor(n/d + 1/2) = (2n + d) // 2d. The same
+    results as Fraction arithmetic (math.floor(magnitude + Fraction(1, 2))), without building two
+    Fractions per call: a third of an order's calculation in the bulk path (bench/
+    order_transfers_bulk.py). An int is its own numerator over 1."""
+    n, d = value.numerator, value.denominator
+    sign = -1 if n < 0 else 1
+    n = abs(n)
     if mode is RoundingMode.HALF_UP:
-        return sign * math.floor(magnitude + Fraction(1, 2))
+        return sign * ((2 * n + d) // (2 * d))
     if mode is RoundingMode.DOWN:
-        return sign * math.floor(magnitude)
+        return sign * (n // d)
     if mode is RoundingMode.UP:
-        return sign * math.ceil(magnitude)
+        return sign * -(-n // d)
     raise ValueError(f"unknown rounding mode {mode!r}")
 
 

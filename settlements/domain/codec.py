@@ -10,7 +10,52 @@ from settlements.domain import calculation as calc
 
 
 def to_json(value: Any) -> Any:
+    """`dataclasses.asdict(value)`. Orders, converted once per distinct order of a 10^5-row batch,
+    take a direct path (4 us instead of asdict's 20-30 us); the result is the same, tuples
+    included (tests/settlements/test_transfer_snapshot_parts.py::test_order_json_equals_asdict)."""
+    if type(value) is calc.Order:
+        return order_to_json(value)
     return asdict(value)
+
+
+def _discount_json(d: calc.Discount) -> dict:
+    return {
+        "share_policy_id": d.share_policy_id,
+        "amount": d.amount,
+        "tax_free_amount": d.tax_free_amount,
+    }
+
+
+def _fees_json(fees: tuple[calc.AdditionalFee, ...]) -> tuple:
+    return tuple({"policy_id": f.policy_id} for f in fees)
+
+
+def _line_json(line: calc.OrderLine) -> dict:
+    p = line.product
+    return {
+        "product": {
+            "id": p.id,
+            "name": p.name,
+            "amount": p.amount,
+            "tax_free_amount": p.tax_free_amount,
+            "tag": p.tag,
+        },
+        "quantity": line.quantity,
+        "discounts": tuple(_discount_json(d) for d in line.discounts),
+        "additional_fees": _fees_json(line.additional_fees),
+    }
+
+
+def order_to_json(order: calc.Order) -> dict:
+    """`asdict(order)`, written out (field order as declared)."""
+    lines = order.order_lines
+    return {
+        "order_amount": order.order_amount,
+        "order_lines": None if lines is None else tuple(_line_json(x) for x in lines),
+        "discounts": tuple(_discount_json(d) for d in order.discounts),
+        "additional_fees": _fees_json(order.additional_fees),
+        "tax_free_amount": order.tax_free_amount,
+    }
 
 
 def _discount(d: dict) -> calc.Discount:

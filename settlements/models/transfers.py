@@ -10,8 +10,11 @@ the real one. Filtering on the stored column for a status gives wrong money, so 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -20,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.audit import audit_history
-from settlements.models.amounts import AmountColumns
+from settlements.models.amounts import AMOUNT_COLUMNS, AMOUNT_FIELDS, AmountColumns
 from settlements.models.partner_settlements import PartnerSettlement
 from settlements.models.payments import Payment
 from settlements.models.statuses import SETTLEMENT_TRANSFER_STATUS, TransferStatus, TransferType
@@ -57,6 +60,123 @@ def transfer_status_q(statuses: Iterable[str], today: date | None = None) -> Q:
         else:
             q |= Q(stored_status=status)
     return q
+
+
+# --- snapshot parts: what many transfers embed unchanged, stored once -----------------------------
+
+#: A stored snapshot / calc_input with this top-level key holds references to parts.
+PARTS_MARKER = "$parts"
+#: A reference: {"$part": digest} (plus "id" for policies, so the list filters still find them).
+PART_KEY = "$part"
+#: Stored instead of a bulk-created snapshot's "amount", which repeats the amount columns; put
+#: back from them when the transfer is read (`Transfer.from_db`).
+AMOUNT_FROM_COLUMNS = {"$columns": "amount"}
+
+
+def _jsonb_order(key: str) -> tuple[int, bytes]:
+    """PostgreSQL's jsonb key order (shorter keys first, then bytewise): the order the API saw
+    when the amount was stored in the snapshot, kept so its output stays byte-identical."""
+    raw = key.encode()
+    return len(raw), raw
+
+
+_AMOUNT_WIRE = sorted([*AMOUNT_FIELDS, "userDefinedFormulas"], key=_jsonb_order)
+
+
+def amount_snapshot_from_columns(transfer: Any) -> dict[str, Any]:
+    """The snapshot's "amount" (settlements.services.rules.amount_snapshot) from the columns."""
+    deferred = transfer.get_deferred_fields() & set(AMOUNT_COLUMNS)
+    if deferred:
+        transfer.refresh_from_db(fields=sorted(deferred))  # one query, not one per column
+    values = transfer.__dict__
+    return {
+        wire: {} if wire == "userDefinedFormulas" else values[f"amount_{AMOUNT_FIELDS[wire]}"]
+        for wire in _AMOUNT_WIRE
+    }
+
+
+class SnapshotPart(models.Model):
+    """A JSON object that many transfers embed unchanged — a contract or policy version as it
+    was frozen into their snapshots, the calculation terms of a contract and its policies —
+    stored once under the digest of its text (content-addressed: a digest always means the same
+    object, so readers cache parts forever). Bulk-created transfers reference parts instead of
+    copying them (1.86 KB rows became ~1.1 KB for 10^5 order transfers, issue 13); reading a
+    transfer puts them back (`PartsJSONField`), so everything above the model sees the snapshot
+    it always saw."""
+
+    digest = models.CharField(max_length=32, primary_key=True)
+    value = models.JSONField()
+
+    class Meta:
+        verbose_name = _("스냅숏 조각")
+        verbose_name_plural = pgettext_lazy("plural", "스냅숏 조각")
+
+    def __str__(self) -> str:
+        return self.digest
+
+
+def part_digest(text: str) -> str:
+    """The digest of a part's JSON text (128 bits of SHA-256)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+_PART_TEXTS: dict[str, str] = {}  # digest -> JSON text, for this process's lifetime
+
+
+def _part_texts(digests: set[str]) -> dict[str, str]:
+    missing = digests - _PART_TEXTS.keys()
+    if missing:
+        for digest, value in SnapshotPart.objects.filter(digest__in=missing).values_list(
+            "digest", "value"
+        ):
+            _PART_TEXTS[digest] = json.dumps(value)
+    return _PART_TEXTS
+
+
+def _references(value: Any, found: set[str]) -> None:
+    if isinstance(value, dict):
+        digest = value.get(PART_KEY)
+        if isinstance(digest, str):
+            found.add(digest)
+            return
+        for item in value.values():
+            _references(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _references(item, found)
+
+
+def _expand(value: Any, texts: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        digest = value.get(PART_KEY)
+        if isinstance(digest, str):
+            return json.loads(texts[digest])  # a fresh copy: callers may change theirs
+        return {key: _expand(item, texts) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_expand(item, texts) for item in value]
+    return value
+
+
+def expand_parts(value: Any) -> Any:
+    """A stored snapshot / calc_input with its part references replaced by the parts (values
+    without the marker are returned as they are: rows saved one by one, rows from before)."""
+    if not isinstance(value, dict) or PARTS_MARKER not in value:
+        return value
+    digests: set[str] = set()
+    _references(value, digests)
+    texts = _part_texts(digests)
+    lost = digests - texts.keys()
+    if lost:
+        raise LookupError(f"snapshot parts missing: {sorted(lost)}")
+    return {key: _expand(item, texts) for key, item in value.items() if key != PARTS_MARKER}
+
+
+class PartsJSONField(models.JSONField):
+    """A JSONField whose stored value may reference `SnapshotPart`s; read, it is whole again.
+    Written through the ORM it is stored whole (only the bulk writer stores references)."""
+
+    def from_db_value(self, value, expression, connection):
+        return expand_parts(super().from_db_value(value, expression, connection))
 
 
 class TransferQuerySet(models.QuerySet):
@@ -121,9 +241,9 @@ class Transfer(AmountColumns):
     cancellation_id = models.CharField(_("취소 아이디"), max_length=200, blank=True)
     cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
     #: wire-format snapshot: contract, payment, orderLines, discounts, additionalFees
-    snapshot = models.JSONField(default=dict, blank=True)
+    snapshot = PartsJSONField(default=dict, blank=True)
     #: what the calculation needs to recompute or cancel: order input and policy terms
-    calc_input = models.JSONField(default=dict, blank=True)
+    calc_input = PartsJSONField(default=dict, blank=True)
     partner_settlement = models.ForeignKey(
         PartnerSettlement,
         verbose_name=_("정산 내역"),
@@ -167,6 +287,14 @@ class Transfer(AmountColumns):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.public_id}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        obj = super().from_db(db, field_names, values)
+        snapshot = obj.__dict__.get("snapshot")
+        if type(snapshot) is dict and snapshot.get("amount") == AMOUNT_FROM_COLUMNS:
+            snapshot["amount"] = amount_snapshot_from_columns(obj)
+        return obj
 
     @property
     def status(self) -> str:

@@ -84,13 +84,21 @@ def insert_many(
                 "pk", "partner_settlement_id"
             ):
                 by_pk[pk].partner_settlement_id = settlement_id
+    done = time.perf_counter()
     logger.info(
         "new transfers: buckets %.2f s, %d transfers %.2f s, gather %d %.2f s",
         bucketed - started,
         len(transfers),
         inserted - bucketed,
         len(settled),
-        time.perf_counter() - inserted,
+        done - inserted,
+        extra={
+            "phases": {
+                "buckets_s": bucketed - started,
+                "insert_s": inserted - bucketed,
+                "gather_s": done - inserted,
+            }
+        },
     )
 
 

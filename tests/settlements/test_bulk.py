@@ -360,20 +360,3 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(setup):
         return len(ctx.captured_queries)
 
     assert queries(300, "big") == queries(10, "small")
-
-
-def test_the_json_texts_for_copy_are_exactly_json_dumps(setup):
-    from settlements.services import order_transfers as bulk
-
-    portone_payment("po-1", total=25_000)
-    rows = [
-        row(payment="pay-1", order=worked_example_1()),
-        row(payment="po-1", external_payment=None),
-        row(partner="seller-2", payment="pay-1", external_payment=external(currency="USD")),
-    ]
-    plan = bulk._Planner(is_for_test=False, requests=rows, source="API")
-    plan.run()
-    assert not plan.failures
-    for planned in plan.rows:
-        for column in ("snapshot", "calc_input"):
-            assert planned.json_texts[column] == json.dumps(planned.values[column])

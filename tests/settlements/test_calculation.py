@@ -2,6 +2,7 @@
 docs/calculation.md#vat-payer-example, docs/payouts.md#payout-amount, error cases, and Hypothesis
 properties for every identity of the amount model. No database."""
 
+import math
 from collections import Counter
 from dataclasses import fields
 from fractions import Fraction
@@ -277,6 +278,26 @@ def test_rounding_functions_follow_their_mode(value, half_up, down, up):
         assert rounder(value, RoundingMode.DOWN) == down
         assert rounder(value, RoundingMode.UP) == up
     assert round_allocation(value) == half_up
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.integers(min_value=1, max_value=10**6),
+    st.sampled_from(list(RoundingMode)),
+)
+def test_integer_rounding_equals_fraction_rounding(numerator, denominator, mode):
+    """The rounding on numerator and denominator gives what floor/ceil of Fractions gave."""
+    value = Fraction(numerator, denominator)
+    sign = -1 if value < 0 else 1
+    magnitude = abs(value)
+    expected = {
+        RoundingMode.HALF_UP: math.floor(magnitude + Fraction(1, 2)),
+        RoundingMode.DOWN: math.floor(magnitude),
+        RoundingMode.UP: math.ceil(magnitude),
+    }[mode]
+    assert round_fee(value, mode) == sign * expected
+    assert round_vat(numerator, mode) == numerator  # an int rounds to itself
 
 
 def test_rounding_mode_setting_changes_fee_and_vat():
