@@ -4,7 +4,9 @@ every invoice REQUESTED with its e-mail queued, beside a bare INSERT of the same
 
     .venv/bin/python bench/bulk_invoices.py [--payouts 100000] [--webhook] [--keep] [--profile]
 
-Target (PostgreSQL on this machine): 100,000 invoices in < 120 s.
+Target: request + run within TARGET (2.0) times the reference below; the issue's absolute
+target, 100,000 invoices in < 120 s, is printed beside it. `report()` records
+"bulk_invoices_100k" (bulk_invoices_<n> at other sizes).
 
 Setup (not timed): our own company configured; the BUSINESS partners (partners_create in
 batches of 10,000, NORMAL taxation, distinct BRNs) on a contract of their own; one NTS-connected
@@ -16,9 +18,10 @@ Timed, with the SQL statements each phase sends:
 
 1. request: `bulk_from_payouts(bulk_payout_public_id=…)` — the selection classified, the
    BulkTaxInvoice REQUEST_PENDING with its payouts, the task enqueued after commit;
-2. run: `invoices.tasks.run_bulk`, the django-q2 task's own code in-process — invoices (COPY),
-   two history rows each (COPY), the payouts' taxInvoiceId/Status (one UPDATE per chunk), webhook
-   emission and `notifications.queue_requests` per chunk of 5,000, all in one transaction.
+2. run: `invoices.tasks.run_bulk`, the django-q2 task's own code in-process — invoices (COPY,
+   with the link of their request already in the row: no UPDATE of them after), two history
+   rows each (COPY), the payouts' taxInvoiceId/Status (one UPDATE ... FROM unnest per chunk),
+   webhook emission and the request e-mails (COPY) per chunk of 5,000, all in one transaction.
 
 Then it verifies: the bulk COMPLETED with n invoices, every invoice REQUESTED with a link expiry,
 2n history rows, n QUEUED e-mails, every payout REQUESTED with its invoice id.
@@ -60,6 +63,7 @@ from ulid import ULID  # noqa: E402
 
 from bench.bulk_payout import StatementCounter  # noqa: E402
 from bench.common import contract_terms, partner_change  # noqa: E402
+from bench.report import report  # noqa: E402
 from core import pgcopy  # noqa: E402
 from core.outbound.models import WebhookEndpoint, WebhookMessage  # noqa: E402
 from core.outbound.services import endpoint_create  # noqa: E402
@@ -83,6 +87,9 @@ from policies.models import Contract  # noqa: E402
 from policies.services import CONTRACT  # noqa: E402
 
 BATCH = 10_000
+#: request + run within 2x a bare INSERT of the invoice rows alone: the run also writes two
+#: history rows and one e-mail per invoice (COPY), the payouts' link and the webhook messages
+TARGET = 2.0
 
 
 def q(name: str) -> str:
@@ -392,7 +399,29 @@ def main() -> None:
             f"same indexes): {seconds:.2f} s ({n / seconds:,.0f} rows/s)"
         )
         print(f"ratio, request + run / reference: {total / seconds:.1f}x")
-        print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        load = os.getloadavg()
+        print(f"load average after: {' '.join(f'{x:.1f}' for x in load)}")
+        report(
+            "bulk_invoices_100k" if n == 100_000 else f"bulk_invoices_{n}",
+            total,
+            seconds,
+            unit="s",
+            reference_name="bare DB-API INSERT of the same invoice rows (executemany)",
+            target=TARGET,
+            extra={
+                "invoices": n,
+                "request_s": round(first.seconds, 2),
+                "run_s": round(second.seconds, 2),
+                "total_target_s": 120,
+                "statements": statements,
+                "run_cpu_s": round(second.cpu, 2),
+                "webhook": bool(endpoint),
+                "load_average": round(load[0], 1),
+                "slowest": {
+                    sql[:60]: round(sec, 2) for sql, sec in second.counter.seconds.most_common(4)
+                },
+            },
+        )
         print("where the database time goes (time inside execute, by statement):")
         for phase in (first, second):
             print(f"  {phase.name}:\n{phase.counter.slowest()}")

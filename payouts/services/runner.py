@@ -14,12 +14,13 @@ Per payout:
 A worker killed anywhere leaves the payout PROCESSING with its withdrawal in flight;
 `payouts_recover` finds those and asks the bank (step 2), so the key is never sent twice.
 
-`bulk_payout_run` does steps 1–3 a batch at a time (`_claim_batch`, `_record_many`): one
-transaction claims up to PAYOUT_RUN_BATCH payouts and marks them sent, they are sent one by one,
-and the final answers are recorded in one transaction with one statement per table. The batch
-shrinks to about PAYOUT_RUN_BATCH_SECONDS of bank calls when the bank is slow, so the progress
-moves and a claimed batch never lies unsent longer than the recovery waits. Answers that are not
-final (RETRY, UNKNOWN) take the per-payout path (`payout_send`), which asks before it sends.
+`bulk_payout_run` does steps 1–3 a batch at a time (`_claim_batch`, `_record_many`): the queue
+is read once, then one transaction claims the next PAYOUT_RUN_BATCH of it by primary key and
+marks them sent, they are sent one by one, and the final answers are recorded in one
+transaction with one statement per table. The batch shrinks to about PAYOUT_RUN_BATCH_SECONDS
+of bank calls when the bank is slow, so the progress moves and a claimed batch never lies
+unsent longer than the recovery waits. Answers that are not final (RETRY, UNKNOWN) take the
+per-payout path (`payout_send`), which asks before it sends.
 """
 
 from __future__ import annotations
@@ -165,20 +166,34 @@ def _sendable(qs):
     )
 
 
+def _queued(bulk_pk: int) -> list[int]:
+    """The bulk payout's queued, sendable payouts in pk order, read without locks: the run
+    claims them from this list by primary key, a slice at a time, so no claim searches the
+    queue again (reading the 10,000 queued rows to take the first 100, a hundred times over,
+    was most of the claim's time)."""
+    return list(
+        _sendable(Payout.objects.filter(bulk_payout_id=bulk_pk, status__in=QUEUED_PAYOUT_STATUSES))
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
-def _claim_batch(bulk_pk: int, size: int) -> list[AccountTransfer]:
-    """Up to `size` queued payouts of the bulk payout, now PROCESSING and marked sent (attempt
-    + 1, `sent_at`), committed before any of them reaches the bank; their withdrawals, in payout
-    order. Rows another runner holds are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+def _claim_batch(bulk_pk: int, candidates: list[int]) -> list[AccountTransfer]:
+    """Those of `candidates` (payout pks) still queued, now PROCESSING and marked sent
+    (attempt + 1, `sent_at`), committed before any of them reaches the bank; their withdrawals,
+    in payout order. The status is checked again under the row lock, so a payout another runner
+    took meanwhile is left alone, and rows another runner holds are skipped (FOR UPDATE SKIP
+    LOCKED on PostgreSQL): one payout, one claimer."""
     now = timezone.now()
     pks = list(
         _sendable(
             Payout.objects.select_for_update(skip_locked=True).filter(
-                bulk_payout_id=bulk_pk, status__in=QUEUED_PAYOUT_STATUSES
+                pk__in=candidates, bulk_payout_id=bulk_pk, status__in=QUEUED_PAYOUT_STATUSES
             )
         )
         .order_by("id")
-        .values_list("pk", flat=True)[:size]
+        .values_list("pk", flat=True)
     )
     if not pks:
         return []
@@ -410,31 +425,58 @@ def last_reason(w: AccountTransfer) -> str | None:
 
 def bulk_payout_run(bulk_pk: int, *, bank: BankClient | None = None) -> RunReport:
     """Send every queued payout of an ONGOING AGENCY bulk payout, then finalize it. Several
-    runners of one bulk payout share the work (each payout is claimed by one)."""
+    runners of one bulk payout share the work (each payout is claimed by one).
+
+    The queue is read once (`_queued`) and claimed slice by slice; when the list is used up it
+    is read again, for what another runner skipped and gave back (its claim rolled back) or a
+    payout that became sendable meanwhile (its invoice issued). A pass that claims nothing ends
+    the run."""
     report = RunReport()
     bulk = BulkPayout.objects.get(pk=bulk_pk)
     if bulk.status == BulkPayoutStatus.ONGOING and bulk.method == PayoutMethod.AGENCY:
         bank = bank or get_bank_client(is_for_test=bulk.is_for_test)
         size = _batch_size()
-        while batch := _claim_batch(bulk_pk, size):
-            started = time.monotonic()
-            final: list[tuple[AccountTransfer, BankAnswer]] = []
-            later: list[tuple[AccountTransfer, BankAnswer]] = []
-            for i, w in enumerate(batch):
-                if _stopped(bulk_pk):  # 중단: what is not with the bank yet is stopped
-                    bulk_payout_stop_unsent(bulk_pk, [u.payout_id for u in batch[i:]])
-                    break
-                answer = bank.send(_bank_transfer(w))
-                done = answer.outcome in (Outcome.SUCCEEDED, Outcome.FAILED)
-                (final if done else later).append((w, answer))
-            _record_many(final)
-            for _, answer in final:
-                report.count(answer.outcome)
-            for w, answer in later:
-                report.count(_send_again(w, answer, bank))
-            size = _next_batch_size(size, len(batch), time.monotonic() - started)
+        stopped = False
+        while not stopped and (queue := _queued(bulk_pk)):
+            claimed, at = 0, 0
+            while not stopped and at < len(queue):
+                batch = _claim_batch(bulk_pk, queue[at : at + size])
+                at += size
+                if not batch:
+                    continue
+                claimed += len(batch)
+                started = time.monotonic()
+                stopped = _send_batch(bulk_pk, batch, bank, report)
+                size = _next_batch_size(size, len(batch), time.monotonic() - started)
+            if not claimed:
+                break
     report.status = bulk_payout_finalize(bulk_pk)
     return report
+
+
+def _send_batch(
+    bulk_pk: int, batch: list[AccountTransfer], bank: BankClient, report: RunReport
+) -> bool:
+    """Send a claimed batch one payout at a time and record the final answers together; the
+    others take the per-payout path. True when the bulk payout was stopped meanwhile (what was
+    not with the bank yet is stopped then, and the run ends)."""
+    final: list[tuple[AccountTransfer, BankAnswer]] = []
+    later: list[tuple[AccountTransfer, BankAnswer]] = []
+    stopped = False
+    for i, w in enumerate(batch):
+        if _stopped(bulk_pk):  # 중단: what is not with the bank yet is stopped
+            bulk_payout_stop_unsent(bulk_pk, [u.payout_id for u in batch[i:]])
+            stopped = True
+            break
+        answer = bank.send(_bank_transfer(w))
+        done = answer.outcome in (Outcome.SUCCEEDED, Outcome.FAILED)
+        (final if done else later).append((w, answer))
+    _record_many(final)
+    for _, answer in final:
+        report.count(answer.outcome)
+    for w, answer in later:
+        report.count(_send_again(w, answer, bank))
+    return stopped
 
 
 def _stopped(bulk_pk: int) -> bool:

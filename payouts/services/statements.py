@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -246,8 +246,11 @@ def _enqueue(payout_pks: Sequence[int]) -> None:
         return
 
     def send() -> None:
-        for i in range(0, len(pks), SEND_CHUNK):
-            async_task(SEND_TASK, pks[i : i + SEND_CHUNK], task_name=f"statements-{pks[i]}")
+        # One transaction for the tasks: with the ORM broker each is an INSERT, committed one
+        # by one otherwise (400 commits for a bulk payout of 10,000).
+        with transaction.atomic():
+            for i in range(0, len(pks), SEND_CHUNK):
+                async_task(SEND_TASK, pks[i : i + SEND_CHUNK], task_name=f"statements-{pks[i]}")
 
     transaction.on_commit(send)
 
@@ -279,17 +282,36 @@ def _prepare(pks: Sequence[int], *, from_statuses: Sequence[str]) -> list[int]:
     Payout.objects.filter(pk__in=pks, settlement_statement_status__in=from_statuses).update(
         settlement_statement_status=Status.SEND_PREPARED, updated_at=now
     )
-    unnumbered = list(
-        Payout.objects.filter(pk__in=pks, settlement_statement_id__isnull=True).only("pk")
-    )
-    for payout in unnumbered:
-        payout.settlement_statement_id = new_public_id()
-    Payout.objects.bulk_update(unnumbered, ["settlement_statement_id"], batch_size=1_000)
+    _number(pks)
     return list(
         Payout.objects.filter(pk__in=pks, settlement_statement_status=Status.SEND_PREPARED)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _number(pks: Sequence[int]) -> None:
+    """A statement id for each of `pks` that has none. On PostgreSQL one UPDATE joined to the
+    new ids (unnest): Django's bulk_update writes a CASE over every row, which for a bulk payout
+    of 10,000 was a third of its statement step (bench/bulk_payout.py)."""
+    if connection.vendor != "postgresql":
+        unnumbered = list(
+            Payout.objects.filter(pk__in=pks, settlement_statement_id__isnull=True).only("pk")
+        )
+        for payout in unnumbered:
+            payout.settlement_statement_id = new_public_id()
+        Payout.objects.bulk_update(unnumbered, ["settlement_statement_id"], batch_size=1_000)
+        return
+    table = connection.ops.quote_name(Payout._meta.db_table)
+    column = connection.ops.quote_name(Payout._meta.get_field("settlement_statement_id").column)
+    key = connection.ops.quote_name(Payout._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = v.sid "
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(pk, sid) "
+            f"WHERE {table}.{key} = v.pk AND {table}.{column} IS NULL",
+            [list(pks), [new_public_id() for _ in pks]],
+        )
 
 
 def statements_resend(payout_ids: Iterable[int]) -> int:
