@@ -50,7 +50,7 @@ from partners.admin import uploads
 from partners.admin.forms import PartnerForm, PartnerScheduleForm, form_class, udp_field_name
 from partners.domain.banks import BANK_LABELS
 from partners.files.changes import CONTRACT, field_changes, show
-from partners.files.export import EXPORT_FIELDS, PartnerResource
+from partners.files.export import PartnerExport
 from partners.models import (
     AccountStatus,
     BusinessStatus,
@@ -409,19 +409,9 @@ class PartnerAdmin(ArchiveActionsMixin, HistoryAdmin):
     # --- export: the partner export columns, personal data by permission --------------------
 
     def export_columns(self, request) -> list[Column]:
-        reveal = request.user.has_perm(PERSONAL_DATA_PERMISSION)
-        resource = PartnerResource()
-        columns = []
-        for name in EXPORT_FIELDS:
-            field = resource.fields[name]
-            if reveal and name == "account_number":
-                value = lambda obj: obj.account_number or ""  # noqa: E731
-            elif reveal and name == "birthdate":
-                value = lambda obj: obj.birthdate or ""  # noqa: E731
-            else:
-                value = lambda obj, f=field: resource.export_field(f, obj)  # noqa: E731
-            columns.append(Column(field.column_name, value))
-        return columns
+        """The export's columns (partners.files.export), their values already plain."""
+        export = PartnerExport(reveal=request.user.has_perm(PERSONAL_DATA_PERMISSION))
+        return [Column(header, value, plain=True) for header, value in export.columns()]
 
     def export_filename(self, request) -> str:
         return f"partners-{timezone.localdate():%Y%m%d}.xlsx"
