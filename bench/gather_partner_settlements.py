@@ -5,7 +5,14 @@ database DATABASE_URL selects (SQLite by default).
     scripts/with-postgres.sh sh -c '.venv/bin/python manage.py migrate -v0 && \
         .venv/bin/python bench/gather_partner_settlements.py'
 
-Target (PostgreSQL): 1,000,000 transfers of one settlement date gathered in < 5 s.
+    .venv/bin/python bench/gather_partner_settlements.py --transfers 10000000 --keep   # gather_10m
+    .venv/bin/python bench/gather_partner_settlements.py --transfers 100000            # quick
+
+Reference (PostgreSQL, issue 13): the physical limit of the gather, measured in the same run on
+the same rows — a bare `INSERT INTO <temp table> SELECT <key>, SUM(...) x17, COUNT(*), MIN, MAX
+FROM transfers WHERE settlement_date = ... GROUP BY <key>`, once before and once after the
+gather (the gather rewrites no transfer row, so both read the same rows; the faster counts).
+Target: within 3x of it ("gather_1m" at 10^6, "gather_10m" at 10^7).
 Inserts the transfers (COPY on PostgreSQL, bulk_create elsewhere) for ~2,000 partners on one date
 — 90 % ORDER, 8 % ORDER_CANCEL, 2 % MANUAL, over two contracts — as transfers created before
 their settlement date are: IN_PROCESS, each in the open bucket of its key. Then, on the date, it
@@ -43,6 +50,7 @@ from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
 from bench.common import contract_terms, partner_change  # noqa: E402
+from bench.report import report  # noqa: E402
 from core.versioning import services as versioning  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from partners.services.partners import partners_create  # noqa: E402
@@ -121,7 +129,11 @@ def transfer_rows(
             "original_id": None,
             "cancellation_id": "",
             "cancelled_at": None,
-            "snapshot": "{}",
+            # The gather reads no JSON; the lists bench/scale_10m.py measures on these rows
+            # show the payment, so a minimal one (today's snapshots are ~1.5 KB).
+            "snapshot": "{}"
+            if manual
+            else f'{{"payment": {{"type": "EXTERNAL", "id": "pay-{i}", "currency": "KRW"}}}}',
             "calc_input": "{}",
             "partner_settlement_id": None,
             "created_at": now,
@@ -148,13 +160,18 @@ def insert_transfers(rows) -> None:
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Transfer._meta.db_table)
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The foreign keys are DEFERRABLE INITIALLY DEFERRED (Django's default): COMMIT
+            # would check 3 x 10^7 references of 10^7 rows one by one (over 15 minutes on the
+            # shared box, and a 1 GB trigger queue). The rows reference the partners, contracts
+            # and buckets just created, so a superuser skips the checks for this load only.
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if cursor.fetchone()[0]:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+            cursor.execute("SET LOCAL session_replication_role = origin")
         # Real transfers are created days before their settlement date, so autovacuum has long
         # processed them (statistics, hint bits) when they are gathered: do the same here.
         with connection.cursor() as cursor:
@@ -171,6 +188,52 @@ def insert_transfers(rows) -> None:
                 Transfer.objects.bulk_create(batch)
                 batch.clear()
         Transfer.objects.bulk_create(batch)
+
+
+REFERENCE_TABLE = "bench_gather_reference"
+
+
+def bare_group_by(settlement_date: date) -> float:
+    """Seconds of the bare INSERT ... SELECT ... GROUP BY over the day's test transfers: one
+    row per aggregation key with the 17 sums, the count and the start-date range — what the
+    gather writes, without the gather. The same per-statement settings as the gather's read
+    (settlements.services.gather._bucket_totals), so the two differ only in the work done."""
+    t = connection.ops.quote_name(Transfer._meta.db_table)
+    sums = ", ".join(f"SUM({c})" for c in AMOUNT_COLUMNS)
+    columns = ", ".join(f"{c} bigint" for c in AMOUNT_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {REFERENCE_TABLE} (partner_id bigint, type text, "
+            f"currency text, contract_key bigint, {columns}, n bigint, start_from date, "
+            "start_until date) ON COMMIT DROP"
+        )
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
+        started = time.perf_counter()
+        cursor.execute(
+            f"""
+            INSERT INTO {REFERENCE_TABLE}
+            SELECT partner_id, type, settlement_currency,
+                   CASE WHEN type = 'MANUAL' THEN 0 ELSE COALESCE(contract_id, 0) END,
+                   {sums}, COUNT(*), MIN(settlement_start_date), MAX(settlement_start_date)
+            FROM {t}
+            WHERE settlement_date = %s AND is_for_test
+            GROUP BY 1, 2, 3, 4
+            """,
+            [settlement_date],
+        )
+        return time.perf_counter() - started
+
+
+def figure_name(transfers: int, unassigned: bool) -> str:
+    """Stable names: gather_1m, gather_10m, gather_100k, ... (the runner groups by it)."""
+    for size, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if transfers >= size and transfers % size == 0:
+            name = f"gather_{transfers // size}{suffix}"
+            break
+    else:
+        name = f"gather_{transfers}"
+    return name + ("_unassigned" if unassigned else "")
 
 
 def cleanup(prefix: str, contracts: list[Contract], queue_floor: int) -> None:
@@ -197,7 +260,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--transfers", type=int, default=1_000_000)
     parser.add_argument("--partners", type=int, default=2_000)
-    parser.add_argument("--keep", action="store_true", help="leave the rows in the database")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the rows in the database (bench/scale_10m.py --reuse measures on them)",
+    )
     parser.add_argument(
         "--unassigned",
         action="store_true",
@@ -226,9 +293,11 @@ def main() -> None:
         t2 = time.perf_counter()
         print(
             f"{connection.vendor}: {args.partners:,} partners in {t1 - t0:.1f} s, "
-            f"{args.transfers:,} transfers inserted in {t2 - t1:.1f} s",
+            f"{args.transfers:,} transfers inserted in {t2 - t1:.1f} s (prefix {prefix})",
             flush=True,
         )
+        postgres = connection.vendor == "postgresql"
+        references = [bare_group_by(SETTLEMENT_DATE)] if postgres else []
 
         t = time.perf_counter()
         moved = gather.transfers_advance_statuses(today=SETTLEMENT_DATE)
@@ -263,7 +332,26 @@ def main() -> None:
         again = gather.partner_settlements_gather(
             settlement_date=SETTLEMENT_DATE, is_for_test=True, today=SETTLEMENT_DATE
         )
-        print(f"second run: {again} transfers in {time.perf_counter() - t4:.2f} s (idempotent)")
+        second = time.perf_counter() - t4
+        print(f"second run: {again} transfers in {second:.2f} s (idempotent)")
+        if postgres:
+            references.append(bare_group_by(SETTLEMENT_DATE))
+            print("bare GROUP BY before / after: " + " / ".join(f"{r:.2f} s" for r in references))
+            report(
+                figure_name(args.transfers, args.unassigned),
+                seconds,
+                min(references),
+                unit="s",
+                reference_name="bare INSERT … SELECT … GROUP BY over the same rows",
+                target=3.0,
+                extra={
+                    "transfers": args.transfers,
+                    "partners": args.partners,
+                    "settlements": settlements.count(),
+                    "second_run_s": round(second, 3),
+                    "references_s": [round(r, 3) for r in references],
+                },
+            )
     finally:
         if not args.keep:
             cleanup(prefix, contracts, queue_floor)

@@ -11,6 +11,8 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -498,6 +500,19 @@ def test_list_totals_are_the_sums_of_the_filtered_rows(staff, listed):
     assert _total(page, "count") == "2건"
     assert ">9,000원<" in _total(page, "amount_settlement")
     assert ">0원<" in _total(page, "amount_platform_fee")
+
+
+def test_a_filtered_transfer_list_does_not_count_the_whole_table(staff, listed):
+    """show_full_result_count = False: at 10^7 transfers the unfiltered COUNT(*) behind "2 of
+    10,000,000" was most of a filtered page's time (docs/scale.md)."""
+    url = reverse("admin:settlements_transfer_changelist")
+    with CaptureQueriesContext(connection) as ctx:
+        page = staff.get(url, {"type__exact": "MANUAL", "q": "seller"})
+    assert page.context["cl"].result_count == 2
+    assert page.context["cl"].full_result_count is None
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    transfer_counts = [sql for sql in counts if '"settlements_transfer"' in sql]
+    assert transfer_counts and all("WHERE" in sql for sql in transfer_counts), transfer_counts
 
 
 def test_partner_settlement_list_totals(staff, settlement):
