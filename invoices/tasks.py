@@ -39,10 +39,16 @@ def run_bulk(bulk_pk: int) -> int:
 
 
 def resume_bulks() -> int:
-    """Bulk tax invoices whose background task was lost (each minute)."""
+    """Bulk tax invoices whose background task was lost (each minute): still REQUEST_PENDING
+    INVOICE_BULK_RESUME_AFTER_SECONDS (120) after they were made. With the Redis broker a task
+    taken by a cluster killed with SIGKILL is gone (docs/deploy.md#stopping-a-worker); resuming
+    beside a task that is only late is safe (`run` skips a bulk another worker holds)."""
+    from django.conf import settings
+
     from invoices.services.bulk import resume_stale
 
-    return resume_stale()
+    seconds = settings.INVOICE_BULK_RESUME_AFTER_SECONDS
+    return resume_stale(older_than_seconds=seconds)
 
 
 def advance_connections() -> int:
