@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound, invalid
@@ -290,18 +291,19 @@ def terms_at(kind: Kind, entity: Versioned, when: datetime) -> tuple[dict[str, A
     A pending schedule due by `when` counts (projected on today's terms), so provisional
     computations for future dates see the change that will be in force then.
     """
-    pending = kind.version_model.objects.filter(
-        entity=entity, state=VersionBase.State.SCHEDULED, applied_at__lte=when
-    ).first()
-    if pending is not None:
-        return projected_terms(kind, entity, pending), pending.applied_at
+    # One statement for both (each order transfer reads three entities' terms): a SCHEDULED
+    # version due by `when` sorts first, else the latest APPLIED one.
+    State = VersionBase.State
     version = (
         kind.version_model.objects.filter(
-            entity=entity, state=VersionBase.State.APPLIED, applied_at__lte=when
+            entity=entity, state__in=(State.SCHEDULED, State.APPLIED), applied_at__lte=when
         )
-        .order_by("-applied_at", "-id")
+        .alias(pending_first=Case(When(state=State.SCHEDULED, then=Value(0)), default=Value(1)))
+        .order_by("pending_first", "-applied_at", "-id")
         .first()
     )
+    if version is not None and version.state == State.SCHEDULED:
+        return projected_terms(kind, entity, version), version.applied_at
     if version is None:
         # Before the entity existed: the first version is what anyone could have used.
         version = (
