@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint format bench clean
+.PHONY: run test test-sqlite test-postgres lint format bench scale-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,18 @@ test-sqlite: $(VENV)/.dev
 test-postgres: $(VENV)/.dev
 	scripts/system-packages.sh test
 	scripts/with-postgres.sh scripts/pytest.sh
+
+# Every bench in bench/ on a throwaway PostgreSQL, three runs each, one table of medians
+# (bench/run_all.py; BENCH_ARGS="--quick" for smaller sizes, "--only NAME" for one bench).
+bench: $(VENV)/.dev
+	scripts/system-packages.sh test
+	scripts/with-postgres.sh sh -c '$(PY) manage.py migrate -v0 && $(PY) bench/run_all.py $(BENCH_ARGS)'
+
+# Two gunicorn instances and two django-q2 clusters on one PostgreSQL and one Redis
+# (docs/scale-out.md): bulk payout and bulk invoices under API traffic, one cluster SIGKILLed.
+scale-test: $(VENV)/.dev
+	scripts/system-packages.sh scale
+	scripts/scale-test.sh
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

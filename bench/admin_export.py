@@ -39,6 +39,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settlement_site.settings")
 
 USERNAME = "bench-export-operator"
 GROUP = "operator"
+MEMORY_CEILING_MB = 200  # issue 13: under 200 MB peak memory
 
 
 # --- memory of this process ----------------------------------------------------------------------
@@ -282,13 +283,16 @@ def main() -> None:
     report(
         f"admin_export_xlsx_{_size(ref['rows'])}_memory",
         ours["peak_mb"],
-        ref["peak_mb"],
+        MEMORY_CEILING_MB,
         unit="MB",
-        reference_name="openpyxl write-only, same cells, peak RSS above start (< 200 MB asked)",
+        reference_name=(
+            f"ceiling asked, {MEMORY_CEILING_MB} MB (openpyxl write-only of the cells already in "
+            f"memory: +{ref['peak_mb']:.0f} MB)"
+        ),
+        target=1.0,
         extra={
             **common,
-            "target_mb": 200,
-            "met_mb": ours["peak_mb"] < 200,
+            "openpyxl_peak_mb": round(ref["peak_mb"], 1),
             "process_rss_before_mb": round(ours["rss_mb"]),
         },
     )

@@ -43,15 +43,24 @@ from django.utils import timezone  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 from ulid import ULID  # noqa: E402
 
+from bench.report import report  # noqa: E402
 from core.models import ApiSecret  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from settlements.models import PartnerSettlement, Transfer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_urls import REFERENCE_TABLE  # noqa: E402
 from order_transfers_bulk import create_partners, create_terms  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = 8
+#: what each measured round posts to (bench_urls: the references, served by the same gunicorn)
+PATHS = {
+    "trivial": "/bench/trivial",
+    "ours": "/platform/transfers/order",
+    "insert": "/bench/insert",
+}
+P99_CEILING_MS = 50  # issue 13: p99 under 50 ms at 8 clients
 
 
 def free_port() -> int:
@@ -61,7 +70,12 @@ def free_port() -> int:
 
 
 def start_server(kind: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "settlement_site.settings"}
+    # bench_site: the project's settings and URLs with the two reference endpoints in front
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench_site",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+    }
     if kind == "gunicorn":
         command = [
             sys.executable,
@@ -135,7 +149,13 @@ def body(i: int, prefix: str, partners: list[str], ids: dict[str, str], paid_at:
 
 
 def drive(
-    url: str, secret: str, make_body, *, seconds: float, max_requests: int
+    url: str,
+    secret: str,
+    make_body,
+    *,
+    seconds: float,
+    max_requests: int,
+    path: str = "/platform/transfers/order",
 ) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
@@ -154,9 +174,7 @@ def drive(
                     return
                 started = time.perf_counter()
                 try:
-                    response = client.post(
-                        "/platform/transfers/order", params={"test": "true"}, json=make_body(i)
-                    )
+                    response = client.post(path, params={"test": "true"}, json=make_body(i))
                     ok = response.status_code == 200
                     problem = "" if ok else f"{response.status_code} {response.text[:200]}"
                 except httpx.HTTPError as exc:
@@ -212,41 +230,95 @@ def main() -> None:
     paid_at = paid.isoformat()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    with connection.cursor() as cursor:  # the bare table of the one-INSERT reference
+        cursor.execute(f"DROP TABLE IF EXISTS {REFERENCE_TABLE}")
+        serial = "bigserial" if connection.vendor == "postgresql" else "integer"
+        cursor.execute(
+            f"CREATE TABLE {REFERENCE_TABLE} (id {serial} PRIMARY KEY, "
+            "payment_id varchar(100) NOT NULL, body text NOT NULL)"
+        )
     server = start_server(kind, port)
+    measured: dict[str, tuple[list[float], list[str], float]] = {}
     try:
         wait_ready(url, secret, server)
-        # one warm-up request per worker so imports and connections are not measured
-        drive(
-            url,
-            secret,
-            lambda i: body(10**9 + i, prefix, partners, ids, paid_at),
-            seconds=5,
-            max_requests=4,
-        )
-        latencies, errors, elapsed = drive(
-            url,
-            secret,
-            lambda i: body(i, prefix, partners, ids, paid_at),
-            seconds=args.seconds,
-            max_requests=args.max_requests,
-        )
+        for path in PATHS.values():  # one warm-up round per endpoint and worker
+            drive(
+                url,
+                secret,
+                lambda i: body(10**9 + i, prefix, partners, ids, paid_at),
+                seconds=5,
+                max_requests=8,
+                path=path,
+            )
+        # the references on either side of ours, so a change of load shows in both
+        for name in ("trivial", "ours", "insert"):
+            measured[name] = drive(
+                url,
+                secret,
+                lambda i: body(i, prefix, partners, ids, paid_at),
+                seconds=args.seconds,
+                max_requests=args.max_requests,
+                path=PATHS[name],
+            )
     finally:
         stop_server(server)
-    done = len(latencies)
-    quantiles = statistics.quantiles(latencies, n=100) if done >= 2 else [0.0] * 99
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {REFERENCE_TABLE}")
     print(
         f"server: {kind}{' (2 sync workers)' if kind == 'gunicorn' else ''}, "
         f"{THREADS} client threads, {'SETTLED' if args.settled else 'IN_PROCESS'} transfers",
         flush=True,
     )
-    print(
-        f"{done:,} ok + {len(errors):,} errors in {elapsed:.1f} s: {done / elapsed:,.1f} req/s  "
-        f"p50 {quantiles[49] * 1000:.0f} ms  p99 {quantiles[98] * 1000:.0f} ms  "
-        f"max {max(latencies, default=0) * 1000:.0f} ms",
-        flush=True,
+    figures = {}
+    for name, (latencies, errors, elapsed) in measured.items():
+        done = len(latencies)
+        quantiles = statistics.quantiles(latencies, n=100) if done >= 2 else [0.0] * 99
+        figures[name] = {
+            "rps": done / elapsed,
+            "p50": quantiles[49] * 1000,
+            "p99": quantiles[98] * 1000,
+        }
+        print(
+            f"{name:8} {PATHS[name]}: {done:,} ok + {len(errors):,} errors in {elapsed:.1f} s: "
+            f"{done / elapsed:,.1f} req/s  p50 {quantiles[49] * 1000:.1f} ms  "
+            f"p99 {quantiles[98] * 1000:.1f} ms  max {max(latencies, default=0) * 1000:.0f} ms",
+            flush=True,
+        )
+        for problem in errors[:5]:
+            print(f"  error: {problem}")
+    if any(errors for _, errors, _ in measured.values()):
+        raise SystemExit("requests failed: no figures reported")
+    ours, trivial, insert = figures["ours"], figures["trivial"], figures["insert"]
+    report(
+        "order_transfer_api_rps",
+        ours["rps"],
+        trivial["rps"],
+        unit="req/s",
+        reference_name="Django view answering {} on the same gunicorn",
+        better="higher",
+        target=0.40,
+        extra={"insert_rps": round(insert["rps"], 1), "p50_ms": round(ours["p50"], 1)},
     )
-    for problem in errors[:5]:
-        print(f"  error: {problem}")
+    report(
+        "order_transfer_api_vs_insert_rps",
+        ours["rps"],
+        insert["rps"],
+        unit="req/s",
+        reference_name="one INSERT per request on the same gunicorn",
+        better="higher",
+    )
+    report(
+        "order_transfer_api_p99",
+        ours["p99"],
+        P99_CEILING_MS,
+        unit="ms",
+        reference_name=f"ceiling asked, {P99_CEILING_MS} ms (trivial: {trivial['p99']:.1f} ms)",
+        target=1.0,
+        extra={
+            "trivial_p99_ms": round(trivial["p99"], 1),
+            "insert_p99_ms": round(insert["p99"], 1),
+        },
+    )
     created = Transfer.objects.filter(is_for_test=True, partner__public_id__startswith=prefix)
     print(f"transfers stored: {created.count():,}", flush=True)
     cleanup(prefix, ids, secret_row, queue_floor)
