@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
 import threading
-import time
 from datetime import timedelta
 from unittest import mock
 
@@ -131,31 +128,6 @@ def test_redis_down_fails_the_broker_and_queue_checks(client, settings):
     # the web check names the same failure
     status, body = _health(client, "/health/web/?format=json")
     assert status == 500 and body[redis_check].startswith("Unavailable")
-
-
-@pytest.fixture
-def redis_port():
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (scripts/system-packages.sh test)")
-    port = _closed_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "no redis-server"
-                time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_with_redis_the_queue_age_is_the_head_of_the_list(client, settings, redis_port):
