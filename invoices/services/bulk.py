@@ -333,9 +333,9 @@ def bulk_from_payouts(
 ) -> BulkTaxInvoice:
     """일괄 역발행 요청 from payouts: exactly one of `payout_ids` (public ids),
     `bulk_payout_public_id` and `filter` (a payouts.selectors.PayoutFilter, its `statuses`
-    included). Creates the BulkTaxInvoice (PLATFORM) and builds it now (INVOICE_BULK_INLINE_MAX payouts or
-    fewer) or in the background. Refuses (400) when no payout is eligible, naming why each was
-    skipped."""
+    included). Creates the BulkTaxInvoice (PLATFORM) and builds it now (INVOICE_BULK_INLINE_MAX
+    payouts or fewer) or in the background. Refuses (400) when no payout is eligible, naming why
+    each was skipped."""
     own_company.configured_own_company()  # refused now rather than in the background
     qs, bulk_payout, asked = _selected(
         payout_ids=payout_ids,

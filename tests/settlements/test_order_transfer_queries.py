@@ -13,7 +13,6 @@ from tests.factories import make_additional_fee_policy, make_contract, make_part
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def setup(db):
     make_contract("C1", fee_rate=10_000, platform_fee_vat_payer="PARTNER")
